@@ -1,0 +1,90 @@
+using Azure;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Serverless.Functions.Errors;
+
+/// <summary>Writes errors in one surface's wire format. Each surface has exactly one.</summary>
+public interface ISurfaceErrorWriter
+{
+    /// <summary>Whether requests to this path belong to the surface.</summary>
+    bool Owns(PathString path);
+
+    Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors);
+}
+
+/// <summary>Picks the writer of the surface a request belongs to; the first registered one is the fallback.</summary>
+public sealed class SurfaceErrors(IEnumerable<ISurfaceErrorWriter> writers)
+{
+    private readonly ISurfaceErrorWriter[] writers = writers.ToArray();
+
+    public Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
+    {
+        var writer = writers.FirstOrDefault(w => w.Owns(context.Request.Path)) ?? writers[0];
+        return writer.WriteAsync(context, status, errors);
+    }
+}
+
+/// <summary>
+/// The one place exceptions become responses: our own <see cref="ApiException"/>, bad requests the framework
+/// detected, and storage conflicts. Anything else is a bug: it is logged and answered with a bare 500 that carries
+/// the request id, never a stack trace.
+/// </summary>
+public sealed class ApiExceptionHandler(SurfaceErrors surfaces, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, errors) = Translate(context, exception);
+        await surfaces.WriteAsync(context, status, errors);
+        return true;
+    }
+
+    private (int Status, IReadOnlyList<ApiError> Errors) Translate(HttpContext context, Exception exception)
+    {
+        switch (exception)
+        {
+            case ApiException api:
+                return (api.Status, api.Errors);
+            case BadHttpRequestException bad:
+                // Kestrel's and the binder's own messages name the limit or parameter, and hold nothing internal.
+                return (bad.StatusCode, [ApiError.ForStatus(bad.StatusCode, bad.Message)]);
+            case RequestFailedException { Status: 404 or 409 or 412 } storage:
+                logger.LogInformation("Storage answered {Status} ({ErrorCode}) for {Path}", storage.Status, storage.ErrorCode, context.Request.Path);
+                return (storage.Status, [ApiError.ForStatus(storage.Status)]);
+            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
+                return (499, [ApiError.ForStatus(400, "The client closed the request.")]);
+            default:
+                logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+                return (500, [ApiError.ForStatus(500)]);
+        }
+    }
+}
+
+public static class SurfaceErrorsRegistration
+{
+    public static IServiceCollection AddSurfaceErrors(this IServiceCollection services)
+    {
+        services.AddSingleton<SurfaceErrors>();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        return services;
+    }
+
+    /// <summary>
+    /// Exceptions, and bodiless 4xx/5xx results (unknown routes, 405s, challenges, <c>TypedResults.NotFound()</c>),
+    /// all reach the surface's error writer, so no handler builds an error body by hand.
+    /// </summary>
+    public static IApplicationBuilder UseSurfaceErrors(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Unreachable while ApiExceptionHandler handles every exception; the middleware insists on a fallback.
+            ExceptionHandler = context => Task.CompletedTask,
+        });
+        app.UseStatusCodePages(context =>
+        {
+            var http = context.HttpContext;
+            var status = http.Response.StatusCode;
+            return http.RequestServices.GetRequiredService<SurfaceErrors>().WriteAsync(http, status, [ApiError.ForStatus(status)]);
+        });
+        return app;
+    }
+}

@@ -1,0 +1,49 @@
+namespace Serverless.Functions.Hosting;
+
+/// <summary>The two ways this one executable runs (architecture §2).</summary>
+public enum HostingMode
+{
+    /// <summary>Started by the Azure Functions host, which forwards HTTP and POSTs timer and queue invocations.</summary>
+    FunctionsHost,
+
+    /// <summary>Everywhere else: in-process services stand in for the host's timers and queues.</summary>
+    Standalone,
+}
+
+public static class CustomHandler
+{
+    public const string HostPortSetting = "FUNCTIONS_CUSTOMHANDLER_PORT";
+    public const string PortSetting = "PORT";
+    public const int DefaultPort = 7071;
+
+    public static HostingMode ModeOf(IConfiguration configuration) =>
+        string.IsNullOrWhiteSpace(configuration[HostPortSetting]) ? HostingMode.Standalone : HostingMode.FunctionsHost;
+
+    /// <summary>
+    /// The Functions host always calls the handler at http://127.0.0.1 on the port it chose, so host mode binds exactly
+    /// there; standalone binds loopback too, because nothing in front of it terminates TLS or filters paths.
+    /// </summary>
+    public static string ListenUrl(IConfiguration configuration)
+    {
+        var (setting, value) = ModeOf(configuration) == HostingMode.FunctionsHost
+            ? (HostPortSetting, configuration[HostPortSetting])
+            : (PortSetting, configuration[PortSetting] ?? DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (!int.TryParse(value, out var port) || port is < 1 or > 65535)
+        {
+            throw new InvalidOperationException($"{setting} must be a TCP port number (1-65535), not '{value}'.");
+        }
+        return $"http://127.0.0.1:{port}";
+    }
+
+    public static WebApplicationBuilder UseCustomHandlerHosting(this WebApplicationBuilder builder)
+    {
+        var mode = ModeOf(builder.Configuration);
+        builder.WebHost.UseUrls(ListenUrl(builder.Configuration));
+        if (mode == HostingMode.FunctionsHost)
+        {
+            // The host captures stdout line by line as worker logs; one line per entry keeps them readable there.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+        return builder;
+    }
+}

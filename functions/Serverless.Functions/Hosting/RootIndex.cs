@@ -1,0 +1,28 @@
+using System.Reflection;
+
+namespace Serverless.Functions.Hosting;
+
+/// <summary>
+/// <c>GET /</c>: the Functions host pings it every 25 ms until the handler answers, then keeps using it as a health
+/// probe, so it touches no storage and answers at once.
+/// </summary>
+public static class RootIndex
+{
+    public sealed record Surface(string Name, string BasePath, string Compatibility);
+
+    public sealed record Index(string Name, string Version, IReadOnlyList<Surface> Surfaces);
+
+    /// <summary>The API surfaces this build serves; each issue that lands a surface adds it here.</summary>
+    public static readonly IReadOnlyList<Surface> Surfaces =
+    [
+        new("Integration Platform API", "/v2", "Integration Platform REST API v2 (JSON:API)"),
+    ];
+
+    private static readonly Index Body = new(
+        "serverless-ops-backend",
+        typeof(RootIndex).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0",
+        Surfaces);
+
+    public static IEndpointConventionBuilder MapRootIndex(this IEndpointRouteBuilder app) =>
+        app.MapGet("/", () => TypedResults.Json(Body, Integration.JsonApi.JsonApiJson.Options)).WithMetadata(HostInternal.Instance);
+}

@@ -1,0 +1,77 @@
+namespace Serverless.Functions.Hosting;
+
+/// <summary>Work that must finish before the API serves requests: creating storage, bootstrapping the first admin.</summary>
+public interface IStartupTask
+{
+    Task RunAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Runs the start-up tasks in registration order, in the background, retrying until they succeed. Kestrel starts
+/// listening at once, because the Functions host gives up on a handler that does not answer <c>GET /</c> within 30 s;
+/// API requests wait for <see cref="Ready"/> instead (see <see cref="StartupWorkRegistration.UseStartupGate"/>).
+/// </summary>
+public sealed class StartupWork(IEnumerable<IStartupTask> tasks, ILogger<StartupWork> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Ready => ready.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var task in tasks)
+        {
+            var delay = TimeSpan.FromMilliseconds(250);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await task.RunAsync(stoppingToken);
+                    break;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Start-up task {Task} failed on attempt {Attempt}; retrying in {Delay}", task.GetType().Name, attempt, delay);
+                    await Task.Delay(delay, stoppingToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+                }
+            }
+        }
+        ready.TrySetResult();
+    }
+}
+
+public static class StartupWorkRegistration
+{
+    private static readonly TimeSpan GateTimeout = TimeSpan.FromSeconds(20);
+
+    public static IServiceCollection AddStartupTask<T>(this IServiceCollection services) where T : class, IStartupTask
+    {
+        services.AddSingleton<IStartupTask, T>();
+        if (!services.Any(d => d.ServiceType == typeof(StartupWork)))
+        {
+            services.AddSingleton<StartupWork>();
+            services.AddHostedService(sp => sp.GetRequiredService<StartupWork>());
+        }
+        return services;
+    }
+
+    /// <summary>Holds API requests until start-up work is done; host-internal endpoints (the readiness ping) pass.</summary>
+    public static IApplicationBuilder UseStartupGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var ready = context.RequestServices.GetRequiredService<StartupWork>().Ready;
+        if (!ready.IsCompleted && context.GetEndpoint()?.Metadata.GetMetadata<HostInternal>() is null)
+        {
+            try
+            {
+                await ready.WaitAsync(GateTimeout, context.RequestAborted);
+            }
+            catch (TimeoutException)
+            {
+                throw new Errors.ApiException(Errors.ApiError.Unavailable("The service is starting; its storage is not reachable yet."));
+            }
+        }
+        await next(context);
+    });
+}

@@ -1,0 +1,72 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Serverless.Functions.Identity;
+
+/// <summary>
+/// HTTP Basic <c>email:apikey</c>, the Integration Platform's dialect (spec §1.2). The key finds the user; the email
+/// must then be that user's. Challenges and refusals only set the status: the surface's error writer adds the body.
+/// </summary>
+public sealed class BasicAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    UserStore users)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "Basic";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        if (!TryDecode(header["Basic ".Length..].Trim(), out var email, out var key))
+        {
+            return AuthenticateResult.Fail("Malformed Basic credentials.");
+        }
+        var user = await users.FindByApiKeyAsync(key, Context.RequestAborted);
+        if (user is null || !string.Equals(user.Email, UserStore.NormalizeEmail(email), StringComparison.Ordinal))
+        {
+            // The email is not logged: it is half of a credential.
+            Logger.LogInformation("Basic authentication refused");
+            return AuthenticateResult.Fail("Unknown email or API key.");
+        }
+        await users.TouchLastLoginAsync(user, Context.RequestAborted);
+        return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(user, SchemeName), SchemeName));
+    }
+
+    private static bool TryDecode(string encoded, out string email, out string key)
+    {
+        email = key = "";
+        Span<byte> bytes = stackalloc byte[512];
+        if (encoded.Length > 680 || !Convert.TryFromBase64String(encoded, bytes, out var written))
+        {
+            return false;
+        }
+        var text = Encoding.UTF8.GetString(bytes[..written]);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == text.Length - 1)
+        {
+            return false;
+        }
+        (email, key) = (text[..colon], text[(colon + 1)..]);
+        return true;
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return Task.CompletedTask;
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,33 @@
+using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Integration.JsonApi;
+using Serverless.Functions.Integration.Users;
+using Serverless.Functions.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.UseCustomHandlerHosting();
+builder.Services.AddStorage();
+builder.Services.AddIdentityCore();
+builder.Services.AddSurfaceErrors();
+builder.Services.AddSingleton<ISurfaceErrorWriter, JsonApiErrorWriter>();
+
+var app = builder.Build();
+app.UseRequestIds();
+app.UseSurfaceErrors();
+app.UseRouting();
+app.UseStartupGate();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapRootIndex();
+app.MapUsersApi();
+
+if (FunctionMetadata.TryRunCommand(app, args))
+{
+    return;
+}
+app.Run();
+
+/// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>
+public partial class Program;

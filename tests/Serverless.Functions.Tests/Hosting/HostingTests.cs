@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Serverless.Functions.Hosting;
+using Serverless.Functions.Tests.Infrastructure;
+
+namespace Serverless.Functions.Tests.Hosting;
+
+public sealed class HostingTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task RootAnswersWithTheIndexWithoutCredentials()
+    {
+        using var client = api.AnonymousClient();
+        var body = await (await client.GetAsync("/")).ReadJsonAsync();
+        Assert.Equal("serverless-ops-backend", body["name"]!.GetValue<string>());
+        Assert.Matches(@"^\d+\.\d+\.\d+", body["version"]!.GetValue<string>());
+        Assert.Contains(body["surfaces"]!.AsArray(), s => s!["base_path"]!.GetValue<string>() == "/v2");
+    }
+
+    [Theory]
+    [InlineData(null, null, "http://127.0.0.1:7071")]
+    [InlineData(null, "8080", "http://127.0.0.1:8080")]
+    [InlineData("40123", "8080", "http://127.0.0.1:40123")]
+    public void ListenAddressFollowsTheMode(string? hostPort, string? port, string expected)
+    {
+        var configuration = Settings(hostPort, port);
+        Assert.Equal(expected, CustomHandler.ListenUrl(configuration));
+        Assert.Equal(hostPort is null ? HostingMode.Standalone : HostingMode.FunctionsHost, CustomHandler.ModeOf(configuration));
+    }
+
+    [Theory]
+    [InlineData(null, "http")]
+    [InlineData(null, "70000")]
+    [InlineData("0", null)]
+    public void ABadPortStopsStartWithAClearMessage(string? hostPort, string? port)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => CustomHandler.ListenUrl(Settings(hostPort, port)));
+        Assert.Contains("PORT", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The real executable, started the way the Functions host starts it, answers its readiness ping.</summary>
+    [Fact]
+    public async Task InHostModeTheExecutableListensOnTheHostsPortAndAnswersRoot()
+    {
+        var port = Azurite.FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Serverless.Functions.dll") },
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString();
+        start.Environment["AzureWebJobsStorage"] = await Azurite.ConnectionStringAsync();
+        start.Environment["STORAGE_NAME_PREFIX"] = api.Prefix + "host";
+        start.Environment.Remove("PORT");
+        using var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var stopwatch = Stopwatch.StartNew();
+            JsonObject? index = null;
+            while (index is null && stopwatch.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+            {
+                try
+                {
+                    index = await http.GetFromJsonAsync<JsonObject>("/");
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(50);
+                }
+            }
+            Assert.NotNull(index);
+            Assert.Equal("serverless-ops-backend", index["name"]!.GetValue<string>());
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static IConfiguration Settings(string? hostPort, string? port) => new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [CustomHandler.HostPortSetting] = hostPort,
+            [CustomHandler.PortSetting] = port,
+        })
+        .Build();
+}

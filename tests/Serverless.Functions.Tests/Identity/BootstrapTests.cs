@@ -1,0 +1,84 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Functions.Hosting;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Storage;
+using Serverless.Functions.Tests.Infrastructure;
+
+namespace Serverless.Functions.Tests.Identity;
+
+public sealed class BootstrapTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task BootstrapRunTwiceKeepsOneAdminInOneTenant()
+    {
+        var bootstrap = api.Services.GetServices<IStartupTask>().OfType<Bootstrap>().Single();
+        await bootstrap.RunAsync(CancellationToken.None);
+        await bootstrap.RunAsync(CancellationToken.None);
+
+        var users = await Rows(StorageLayout.Tables.Users);
+        var admin = Assert.Single(users, u => (string)u["Email"] == api.AdminEmail);
+        Assert.Equal("admin", admin["TenantRole"]);
+        Assert.Single(await Rows(StorageLayout.Tables.Tenants), t => t.RowKey == admin.PartitionKey);
+        using var client = api.AdminClient();
+        (await client.GetAsync("/v2/users/me")).EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task BootstrapWithANewKeyReplacesTheOldOne()
+    {
+        var store = api.Services.GetRequiredService<UserStore>();
+        var email = $"rotate@{api.Prefix}.example.com";
+        var first = ApiKeys.New();
+        var second = ApiKeys.New();
+        var created = await store.EnsureAsync("Rotation", new NewUser("", "R", "Otate", email, null, TenantRoles.Admin, first));
+        var again = await store.EnsureAsync("Rotation", new NewUser("", "R", "Otate", email, null, TenantRoles.Admin, second));
+
+        Assert.Equal(created.Id, again.Id);
+        using var old = api.ClientFor(email, first);
+        await (await old.GetAsync("/v2/users/me")).AssertErrorAsync(401);
+        using var current = api.ClientFor(email, second);
+        (await current.GetAsync("/v2/users/me")).EnsureSuccessStatusCode();
+    }
+
+    [Theory]
+    [InlineData("admin@example.com", null)]
+    [InlineData(null, "0123456789abcdef0123456789abcdef")]
+    [InlineData("not-an-email", "0123456789abcdef0123456789abcdef")]
+    [InlineData("admin@example.com", "short")]
+    [InlineData("admin@example.com", "0123456789abcdef 0123456789abcdef")]
+    public void BadBootstrapSettingsStopTheAppWithAClearMessage(string? email, string? key)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [Bootstrap.EmailSetting] = email, [Bootstrap.KeySetting] = key })
+            .Build();
+        var error = Assert.Throws<InvalidOperationException>(() => BootstrapSettings.From(configuration));
+        Assert.Contains("BOOTSTRAP_ADMIN", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoTableHoldsAPlaintextApiKey()
+    {
+        var user = await api.CreateUserAsync();
+        foreach (var table in StorageLayout.Tables.All)
+        {
+            foreach (var row in await Rows(table))
+            {
+                var text = string.Join("|", row.Select(p => $"{p.Key}={p.Value}"));
+                Assert.DoesNotContain(user.ApiKey, text, StringComparison.Ordinal);
+                Assert.DoesNotContain(api.AdminKey, text, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private async Task<List<TableEntity>> Rows(string table)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in api.Storage.Table(table).QueryAsync<TableEntity>())
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+}

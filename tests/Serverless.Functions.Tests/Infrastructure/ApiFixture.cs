@@ -1,0 +1,118 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// The app, hosted in memory against the shared real Azurite, with tables, queues and containers of its own (a unique
+/// name prefix per fixture) and a bootstrapped tenant admin.
+/// </summary>
+public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public string Prefix { get; } = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+
+    public string AdminEmail => $"admin@{Prefix}.example.com";
+
+    public string AdminKey { get; } = ApiKeys.New();
+
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await Azurite.ConnectionStringAsync();
+        using var admin = AdminClient();
+        var response = await admin.GetAsync("/v2/users/me");
+        response.EnsureSuccessStatusCode();
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting(StorageAccount.ConnectionSetting, ConnectionString);
+        builder.UseSetting(StorageAccount.NamePrefixSetting, Prefix);
+        builder.UseSetting(Bootstrap.EmailSetting, AdminEmail);
+        builder.UseSetting(Bootstrap.KeySetting, AdminKey);
+    }
+
+    public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
+
+    public HttpClient AnonymousClient() => CreateClient();
+
+    public HttpClient ClientFor(string email, string apiKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{email}:{apiKey}")));
+        return client;
+    }
+
+    public HttpClient AdminClient() => ClientFor(AdminEmail, AdminKey);
+
+    public HttpClient ClientFor(TestUser user) => ClientFor(user.Email, user.ApiKey);
+
+    /// <summary>Creates a user through the API, as the bootstrap admin.</summary>
+    public async Task<TestUser> CreateUserAsync(string tenantRole = "member", HttpClient? asAdmin = null)
+    {
+        var email = $"user-{Guid.NewGuid():N}@{Prefix}.example.com";
+        using var admin = asAdmin is null ? AdminClient() : null;
+        var response = await (asAdmin ?? admin!).PostAsJsonAsync("/v2/users", new
+        {
+            data = new { type = "user", attributes = new { first_name = "Test", last_name = "User", email, tenant_role = tenantRole } },
+        });
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(response.IsSuccessStatusCode, body?.ToJsonString());
+        return new TestUser(body!["data"]!["id"]!.GetValue<string>(), email, body["meta"]!["api_key"]!.GetValue<string>());
+    }
+
+    /// <summary>An admin of a second tenant, made the way bootstrap makes one: no API creates tenants yet.</summary>
+    public async Task<TestUser> CreateOtherTenantAdminAsync()
+    {
+        var email = $"other-{Guid.NewGuid():N}@{Prefix}.example.com";
+        var key = ApiKeys.New();
+        var user = await Services.GetRequiredService<UserStore>()
+            .EnsureAsync("Other tenant", new NewUser("", "Other", "Admin", email, null, TenantRoles.Admin, key));
+        return new TestUser(user.Id, email, key);
+    }
+}
+
+public sealed record TestUser(string Id, string Email, string ApiKey);
+
+public static class JsonApiAssertions
+{
+    /// <summary>Asserts a JSON:API error response with the status, and returns its first error object.</summary>
+    public static async Task<JsonObject> AssertErrorAsync(this HttpResponseMessage response, int status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = JsonNode.Parse(text)!.AsObject();
+        var error = body["errors"]!.AsArray()[0]!.AsObject();
+        Assert.Equal(status.ToString(), error["status"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(error["detail"]?.GetValue<string>()));
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        Assert.Equal(requestId, error["meta"]!["request_id"]!.GetValue<string>());
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        return error;
+    }
+
+    public static async Task<JsonObject> ReadJsonAsync(this HttpResponseMessage response, int status = 200)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    public static StringContent Json(string text, string contentType = "application/json") => new(text, Encoding.UTF8, contentType);
+
+    public static StringContent Json(object value) => Json(JsonSerializer.Serialize(value));
+}
