@@ -7,19 +7,20 @@ cd "$(dirname "$0")/.."
 command -v dotnet >/dev/null || { echo "setup: the .NET SDK (dotnet) is required; see global.json for the version." >&2; exit 1; }
 command -v npm >/dev/null || { echo "setup: Node.js and npm are required (for Azurite)." >&2; exit 1; }
 
-# npm ci is skipped when node_modules already matches the lock file. The registry can be slow, so it is retried.
-if [ ! -f node_modules/.package-lock.json ] || ! cmp -s <(sed -n '/"packages"/,$p' package-lock.json | grep -v '"": {' ) <(sed -n '/"packages"/,$p' node_modules/.package-lock.json | grep -v '"": {') 2>/dev/null; then
+# npm ci writes node_modules/.package-lock.json, so a tree newer than the lock file is already installed.
+# The registry can be slow, so each install is retried.
+retry() {
+  local attempt
   for attempt in 1 2 3; do
-    if npm ci --no-audit --no-fund --loglevel=error; then break; fi
-    if [ "$attempt" = 3 ]; then echo "setup: npm ci failed three times" >&2; exit 1; fi
-    echo "setup: npm ci failed (attempt $attempt); retrying" >&2
+    "$@" && return 0
+    echo "setup: '$*' failed (attempt $attempt)" >&2
     sleep $((attempt * 5))
   done
-fi
+  return 1
+}
 
-for attempt in 1 2 3; do
-  if dotnet restore Serverless.sln --nologo -v quiet; then break; fi
-  if [ "$attempt" = 3 ]; then echo "setup: dotnet restore failed three times" >&2; exit 1; fi
-  sleep $((attempt * 5))
-done
+if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
+  retry npm ci --no-audit --no-fund --loglevel=error
+fi
+retry dotnet restore Serverless.sln --nologo -v quiet
 dotnet build Serverless.sln --no-restore --nologo -v quiet -c "${CONFIGURATION:-Debug}"
