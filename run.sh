@@ -9,7 +9,14 @@ cd "$(dirname "$0")"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Azurite closes its services on SIGTERM but may leave its process behind; give everything 5 s, then make sure.
+  for _ in $(seq 1 50); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -17,7 +24,7 @@ trap 'exit 130' INT TERM
 if [ -z "${AzureWebJobsStorage:-}" ] && [ -z "${AzureWebJobsStorage__accountName:-}" ]; then
   blob=${AZURITE_BLOB_PORT:-10000} queue=${AZURITE_QUEUE_PORT:-10001} table=${AZURITE_TABLE_PORT:-10002}
   mkdir -p .azurite
-  node node_modules/azurite/dist/src/azurite.js --silent --location .azurite --debug .azurite/debug.log \
+  node node_modules/azurite/dist/src/azurite.js --silent --location .azurite \
     --skipApiVersionCheck --loose \
     --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" --tableHost 127.0.0.1 --tablePort "$table" &
   pids+=($!)
@@ -32,6 +39,7 @@ if [ -z "${AzureWebJobsStorage:-}" ] && [ -z "${AzureWebJobsStorage__accountName
 fi
 
 echo "run.sh: serving on http://127.0.0.1:${PORT:-7071}"
-dotnet functions/Serverless.Functions/bin/${CONFIGURATION:-Debug}/net10.0/Serverless.Functions.dll &
+# From its own folder, as the Functions host runs it (workingDirectory "bin"), so it finds its appsettings.json.
+(cd "functions/Serverless.Functions/bin/${CONFIGURATION:-Debug}/net10.0" && exec dotnet Serverless.Functions.dll) &
 pids+=($!)
 wait "${pids[-1]}"
