@@ -1,0 +1,92 @@
+// The Function App and what it needs: Flex Consumption with the custom-handler runtime, identity-only storage, a
+// user-assigned identity with its roles, Application Insights and Key Vault. Plain resources only: registry modules
+// need a network to restore. Deploy: `az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json`.
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(20)
+@description('Name of the environment (dev, prod, ...); part of every resource name.')
+param environmentName string
+
+param location string = resourceGroup().location
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Email of the first tenant admin, ensured at every start; empty for none.')
+param bootstrapAdminEmail string = ''
+
+@secure()
+@description('API key of the first tenant admin (at least 32 characters); stored in Key Vault.')
+param bootstrapAdminApiKey string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = { 'azd-env-name': environmentName }
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-${environmentName}-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: 'st${take(resourceToken, 20)}'
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package-${take(resourceToken, 7)}'
+    principalId: identity.properties.principalId
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    environmentName: environmentName
+    resourceToken: resourceToken
+    location: location
+    tags: tags
+    principalId: identity.properties.principalId
+  }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: 'kv-${take(resourceToken, 18)}'
+    location: location
+    tags: tags
+    principalId: identity.properties.principalId
+    bootstrapAdminApiKey: bootstrapAdminApiKey
+    storeBootstrapAdminApiKey: !empty(bootstrapAdminApiKey)
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    environmentName: environmentName
+    resourceToken: resourceToken
+    location: location
+    tags: tags
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    bootstrapAdminEmail: bootstrapAdminEmail
+    bootstrapAdminApiKeyReference: vault.outputs.bootstrapAdminApiKeyReference
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name

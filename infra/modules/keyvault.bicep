@@ -1,0 +1,40 @@
+// Secrets the app reads through Key Vault references: the bootstrap admin key now, the encryption key later.
+param name string
+param location string
+param tags object
+param principalId string
+@secure()
+param bootstrapAdminApiKey string
+@description('Whether bootstrapAdminApiKey was given; a separate flag keeps the secret out of every output expression.')
+param storeBootstrapAdminApiKey bool
+
+var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6' // read secrets through app-setting references
+
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+  }
+}
+
+resource bootstrapKey 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (storeBootstrapAdminApiKey) {
+  parent: vault
+  name: 'bootstrap-admin-api-key'
+  properties: { value: bootstrapAdminApiKey }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, principalId, keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
+output bootstrapAdminApiKeyReference string = !storeBootstrapAdminApiKey ? '' : '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=bootstrap-admin-api-key)'
