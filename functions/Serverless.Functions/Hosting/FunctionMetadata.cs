@@ -114,9 +114,9 @@ public static class FunctionMetadata
     }
 
     /// <summary><c>dotnet run</c> starts in the project folder, so the default folder is found from the repository root.</summary>
-    private static string RepositoryRoot()
+    public static string RepositoryRoot(string? from = null)
     {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(from ?? Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
             {

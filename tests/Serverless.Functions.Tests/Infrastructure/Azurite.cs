@@ -16,7 +16,7 @@ public static class Azurite
     /// <summary>The connection string of the running Azurite, starting it on first use.</summary>
     public static Task<string> ConnectionStringAsync() => Started.Value;
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot { get; } = Serverless.Functions.Hosting.FunctionMetadata.RepositoryRoot(AppContext.BaseDirectory);
 
     private static async Task<string> StartAsync()
     {
@@ -88,17 +88,5 @@ public static class Azurite
         {
             return false;
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("The tests must run inside the repository (Serverless.sln not found).");
     }
 }
