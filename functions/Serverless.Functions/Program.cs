@@ -1,9 +1,13 @@
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integration.Contracts;
 using Serverless.Functions.Integration.JsonApi;
 using Serverless.Functions.Integration.Users;
+using Serverless.Functions.Integration.Workspaces;
+using Serverless.Functions.Operations;
 using Serverless.Functions.Storage;
+using Serverless.Functions.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseCustomHandlerHosting();
@@ -11,6 +15,9 @@ builder.Services.AddStorage();
 builder.Services.AddIdentityCore();
 builder.Services.AddSurfaceErrors();
 builder.Services.AddSingleton<ISurfaceErrorWriter, JsonApiErrorWriter>();
+builder.Services.AddTriggers();
+builder.Services.AddOperations();
+builder.Services.AddTenancy();
 
 var app = builder.Build();
 app.UseRequestIds();
@@ -21,7 +28,11 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapRootIndex();
+app.MapTriggerFunctions();
 app.MapUsersApi();
+app.MapContractsApi();
+app.MapWorkspacesApi();
+app.MapOperationsApi();
 
 if (FunctionMetadata.TryRunCommand(app, args))
 {

@@ -108,7 +108,7 @@ public static class FunctionMetadata
         }
         var directory = args.Length > 1 ? args[1] : Path.Combine(RepositoryRoot(), DefaultDirectory);
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(s => s.Endpoints);
-        Write(directory, Generate(endpoints, TriggerFunctions.All));
+        Write(directory, Generate(endpoints, TriggerFunctions.From(app.Services)));
         Console.WriteLine($"Wrote function metadata to {Path.GetFullPath(directory)}");
         return true;
     }

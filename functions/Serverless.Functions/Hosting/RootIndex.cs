@@ -24,5 +24,5 @@ public static class RootIndex
         Surfaces);
 
     public static IEndpointConventionBuilder MapRootIndex(this IEndpointRouteBuilder app) =>
-        app.MapGet("/", () => TypedResults.Json(Body, Integration.JsonApi.JsonApiJson.Options)).WithMetadata(HostInternal.Instance);
+        app.MapGet("/", () => TypedResults.Json(Body, Integration.JsonApi.JsonApiJson.Options)).WithMetadata(HostInternal.Instance, ReadinessProbe.Instance);
 }

@@ -42,6 +42,16 @@ public sealed class StartupWork(IEnumerable<IStartupTask> tasks, ILogger<Startup
     }
 }
 
+/// <summary>Marks the endpoint the Functions host pings for readiness: it answers before start-up work is done.</summary>
+public sealed class ReadinessProbe
+{
+    public static readonly ReadinessProbe Instance = new();
+
+    private ReadinessProbe()
+    {
+    }
+}
+
 public static class StartupWorkRegistration
 {
     private static readonly TimeSpan GateTimeout = TimeSpan.FromSeconds(20);
@@ -57,11 +67,11 @@ public static class StartupWorkRegistration
         return services;
     }
 
-    /// <summary>Holds API requests until start-up work is done; host-internal endpoints (the readiness ping) pass.</summary>
+    /// <summary>Holds requests until start-up work is done; only the readiness ping passes, since it touches no storage.</summary>
     public static IApplicationBuilder UseStartupGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var ready = context.RequestServices.GetRequiredService<StartupWork>().Ready;
-        if (!ready.IsCompleted && context.GetEndpoint()?.Metadata.GetMetadata<HostInternal>() is null)
+        if (!ready.IsCompleted && context.GetEndpoint()?.Metadata.GetMetadata<ReadinessProbe>() is null)
         {
             try
             {

@@ -3,14 +3,15 @@ using System.Security.Claims;
 namespace Serverless.Functions.Identity;
 
 /// <summary>The authenticated user a request acts for, whatever dialect it authenticated with.</summary>
-public sealed record Caller(string TenantId, string UserId, string Email, string TenantRole)
+public sealed record Caller(string TenantId, string UserId, string Email, string TenantRole, bool IsServiceAccount)
 {
     public const string TenantClaim = "tenant";
     public const string TenantRoleClaim = "tenant_role";
+    public const string ServiceAccountClaim = "service_account";
 
     public bool IsTenantAdmin => TenantRole == TenantRoles.Admin;
 
-    public bool HasTenantPermission(string permission) => TenantRoles.Grants(TenantRole, permission);
+    public bool HasTenantPermission(string permission) => TenantRoles.PermissionsOf(TenantRole).Contains(permission);
 
     public static ClaimsPrincipal ToPrincipal(UserEntity user, string scheme) => new(new ClaimsIdentity(
         [
@@ -18,6 +19,7 @@ public sealed record Caller(string TenantId, string UserId, string Email, string
             new Claim(ClaimTypes.Email, user.Email),
             new Claim(TenantClaim, user.TenantId),
             new Claim(TenantRoleClaim, user.TenantRole),
+            new Claim(ServiceAccountClaim, user.IsServiceAccount ? "true" : "false"),
         ],
         scheme));
 
@@ -25,5 +27,6 @@ public sealed record Caller(string TenantId, string UserId, string Email, string
         principal.FindFirstValue(TenantClaim) ?? throw new InvalidOperationException("The request is not authenticated."),
         principal.FindFirstValue(ClaimTypes.NameIdentifier)!,
         principal.FindFirstValue(ClaimTypes.Email)!,
-        principal.FindFirstValue(TenantRoleClaim)!);
+        principal.FindFirstValue(TenantRoleClaim)!,
+        principal.FindFirstValue(ServiceAccountClaim) == "true");
 }

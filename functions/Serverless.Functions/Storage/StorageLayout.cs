@@ -12,13 +12,20 @@ public static class StorageLayout
         public const string Users = "Users";
         public const string UserEmails = "UserEmails";
         public const string ApiKeys = "ApiKeys";
+        public const string Contracts = "Contracts";
+        public const string Workspaces = "Workspaces";
+        public const string Memberships = "Memberships";
+        public const string Operations = "Operations";
 
-        public static readonly IReadOnlyList<string> All = [Tenants, Users, UserEmails, ApiKeys];
+        public static readonly IReadOnlyList<string> All = [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations];
     }
 
     public static class Queues
     {
-        public static readonly IReadOnlyList<string> All = [];
+        /// <summary>Operation ids to run (the 202 / poll / 303 engine); failures end in "operations-poison".</summary>
+        public const string Operations = "operations";
+
+        public static readonly IReadOnlyList<string> All = [Operations];
     }
 
     public static class Containers

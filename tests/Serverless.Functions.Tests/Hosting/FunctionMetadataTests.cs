@@ -17,7 +17,7 @@ public sealed class FunctionMetadataTests(ApiFixture api) : IClassFixture<ApiFix
     [Fact]
     public void CommittedFunctionFilesEqualTheGeneratedOnes()
     {
-        var generated = FunctionMetadata.Generate(Endpoints, TriggerFunctions.All);
+        var generated = FunctionMetadata.Generate(Endpoints, TriggerFunctions.From(api.Services));
         var committed = FunctionMetadata.Read(Path.Combine(Azurite.RepositoryRoot, FunctionMetadata.DefaultDirectory));
         Assert.True(generated.SequenceEqual(committed),
             "functions/metadata is out of date: run `dotnet run --project functions/Serverless.Functions -- write-function-metadata`.");
@@ -40,7 +40,7 @@ public sealed class FunctionMetadataTests(ApiFixture api) : IClassFixture<ApiFix
     public void NoHttpRouteCanMatchATriggerFunctionsPath()
     {
         var routes = FunctionMetadata.HttpFunctions(Endpoints).Select(f => f.Route).ToList();
-        foreach (var trigger in TriggerFunctions.All)
+        foreach (var trigger in TriggerFunctions.From(api.Services))
         {
             Assert.DoesNotContain(routes, r => Matches(r, "/" + trigger.Name) || Matches(r, "/" + trigger.Name.ToLowerInvariant()));
         }
@@ -58,7 +58,7 @@ public sealed class FunctionMetadataTests(ApiFixture api) : IClassFixture<ApiFix
     [Fact]
     public void HttpFunctionsAreWellFormedForTheHost()
     {
-        foreach (var (name, json) in FunctionMetadata.Generate(Endpoints, TriggerFunctions.All))
+        foreach (var (name, json) in FunctionMetadata.Generate(Endpoints, TriggerFunctions.From(api.Services)))
         {
             var bindings = JsonNode.Parse(json)!["bindings"]!.AsArray();
             if (bindings[0]!["type"]!.GetValue<string>() != "httpTrigger")

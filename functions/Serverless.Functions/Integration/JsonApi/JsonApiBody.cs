@@ -62,6 +62,29 @@ public static partial class JsonApiBody
         return new ResourceInput<TAttributes>(id, attributes, relationships);
     }
 
+    /// <summary>
+    /// The id of a to-one relationship <c>{"name": {"data": {"id", "type"}}}</c>, or null when it is absent and not
+    /// <paramref name="required"/>. A malformed one, or one of another type, is a 400 naming it.
+    /// </summary>
+    public static string? RelationshipId(JsonElement? relationships, string name, string type, bool required)
+    {
+        var pointer = "/data/relationships/" + name;
+        if (relationships is not { } rel || !rel.TryGetProperty(name, out var relationship) || relationship.ValueKind == JsonValueKind.Null)
+        {
+            return required ? throw new ApiException(ApiError.InvalidField(pointer, $"The '{name}' relationship is required.")) : null;
+        }
+        if (relationship.ValueKind != JsonValueKind.Object || !relationship.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object ||
+            !data.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String)
+        {
+            throw new ApiException(ApiError.InvalidField(pointer, $"'{name}' must be {{\"data\": {{\"id\": \"...\", \"type\": \"{type}\"}}}}."));
+        }
+        if (!data.TryGetProperty("type", out var actual) || actual.ValueKind != JsonValueKind.String || actual.GetString() != type)
+        {
+            throw new ApiException(ApiError.InvalidField(pointer + "/data/type", $"The '{name}' relationship must point at a '{type}'."));
+        }
+        return id.GetString();
+    }
+
     public static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media) &&
         (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||

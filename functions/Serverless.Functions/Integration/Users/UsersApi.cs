@@ -32,9 +32,12 @@ public static class UsersApi
 
         /// <summary>Not in the seed: says who may create users and contracts (the seed's TenantAdmin).</summary>
         public string TenantRole { get; init; } = TenantRoles.Member;
+
+        /// <summary>The seed's "Service Account record type".</summary>
+        public bool ServiceAccount { get; init; }
     }
 
-    public sealed record CreateUserAttributes(string? FirstName, string? LastName, string? Email, string? Company, string? TenantRole);
+    public sealed record CreateUserAttributes(string? FirstName, string? LastName, string? Email, string? Company, string? TenantRole, bool? ServiceAccount);
 
     public sealed record CreatedUserMeta(string ApiKey, string Note);
 
@@ -104,7 +107,10 @@ public static class UsersApi
         UserEntity user;
         try
         {
-            user = await users.CreateAsync(new NewUser(caller.TenantId, firstName, lastName, email, company, role, apiKey), cancellationToken);
+            user = await users.CreateAsync(new NewUser(caller.TenantId, firstName, lastName, email, company, role, apiKey)
+            {
+                IsServiceAccount = a.ServiceAccount ?? false,
+            }, cancellationToken);
         }
         catch (EmailTakenException)
         {
@@ -122,6 +128,7 @@ public static class UsersApi
         {
             Company = user.Company,
             TenantRole = user.TenantRole,
+            ServiceAccount = user.IsServiceAccount,
         })
         {
             Links = new ResourceLinks($"/v2/users/{user.Id}"),

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.Hosting;
+
+/// <summary>Handles the messages of one queue. Delivery is at least once, so handling must be idempotent.</summary>
+public interface IQueueHandler
+{
+    Task HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken);
+
+    /// <summary>Called once when the last allowed delivery failed, before the message moves to the poison queue.</summary>
+    Task OnPoisonedAsync(string message, Exception error, CancellationToken cancellationToken);
+}
+
+/// <summary>Wakes the standalone poller of a queue as soon as this process enqueues to it.</summary>
+public sealed class QueueSignal
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> signals = new();
+
+    public void Notify(string queue)
+    {
+        var signal = For(queue);
+        if (signal.CurrentCount == 0)
+        {
+            signal.Release();
+        }
+    }
+
+    public Task<bool> WaitAsync(string queue, TimeSpan timeout, CancellationToken cancellationToken) =>
+        For(queue).WaitAsync(timeout, cancellationToken);
+
+    private SemaphoreSlim For(string queue) => signals.GetOrAdd(queue, _ => new SemaphoreSlim(0, 1));
+}
+
+/// <summary>
+/// Runs one delivery the same way in both modes: the Functions host's queue trigger, or the standalone poller. After
+/// <see cref="MaxDequeueCount"/> failed deliveries (host.json's maxDequeueCount) the handler hears of it and the
+/// message moves to <c>&lt;queue&gt;-poison</c>.
+/// </summary>
+public sealed class QueueDispatcher(IServiceProvider services, IEnumerable<QueueTrigger> triggers, ILogger<QueueDispatcher> logger)
+{
+    public const int MaxDequeueCount = 5;
+
+    public IReadOnlyList<string> Queues { get; } = triggers.Select(t => t.Queue).ToList();
+
+    /// <summary>Returns normally when the message is done with; throws when it should be delivered again or poisoned.</summary>
+    public async Task DeliverAsync(string queue, string message, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var handler = services.GetRequiredKeyedService<IQueueHandler>(queue);
+        try
+        {
+            await handler.HandleAsync(message, dequeueCount, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Delivery {DequeueCount} of a message on {Queue} failed", dequeueCount, queue);
+            if (dequeueCount >= MaxDequeueCount)
+            {
+                await handler.OnPoisonedAsync(message, ex, cancellationToken);
+            }
+            throw;
+        }
+    }
+}
+
+/// <summary>
+/// Standalone mode's stand-in for the host's queue triggers: receives, delivers, deletes on success, backs off on
+/// failure, and moves a message that failed <see cref="QueueDispatcher.MaxDequeueCount"/> times to the poison queue.
+/// It wakes as soon as this process enqueues, and polls as a fallback for work enqueued elsewhere.
+/// </summary>
+public sealed class QueuePoller(
+    QueueDispatcher dispatcher,
+    StorageAccount storage,
+    QueueSignal signal,
+    StartupWork startup,
+    IConfiguration configuration,
+    ILogger<QueuePoller> logger) : BackgroundService
+{
+    /// <summary>How long a received message stays hidden; handlers finish well within it, or are redelivered.</summary>
+    private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(5);
+
+    private readonly TimeSpan pollInterval = configuration.GetValue("QUEUE_POLL_INTERVAL", TimeSpan.FromSeconds(5));
+    private readonly TimeSpan retryDelay = configuration.GetValue("QUEUE_RETRY_DELAY", TimeSpan.FromSeconds(2));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await startup.Ready.WaitAsync(stoppingToken);
+        await Task.WhenAll(dispatcher.Queues.Select(q => PollAsync(q, stoppingToken)));
+    }
+
+    private async Task PollAsync(string queue, CancellationToken stoppingToken)
+    {
+        var client = storage.Queue(queue);
+        var poison = storage.Queue(queue + "-poison");
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var messages = (await client.ReceiveMessagesAsync(16, Visibility, stoppingToken)).Value;
+                if (messages.Length == 0)
+                {
+                    await signal.WaitAsync(queue, pollInterval, stoppingToken);
+                    continue;
+                }
+                await Task.WhenAll(messages.Select(async message =>
+                {
+                    try
+                    {
+                        await dispatcher.DeliverAsync(queue, message.MessageText, message.DequeueCount, stoppingToken);
+                        await client.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+                    }
+                    catch (Exception) when (!stoppingToken.IsCancellationRequested && message.DequeueCount >= QueueDispatcher.MaxDequeueCount)
+                    {
+                        await poison.SendMessageAsync(message.MessageText, stoppingToken);
+                        await client.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+                    }
+                    catch (Exception) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Retry after a delay that doubles with each failed delivery.
+                        var delay = retryDelay * Math.Pow(2, message.DequeueCount - 1);
+                        await client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay, cancellationToken: stoppingToken);
+                    }
+                }));
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(ex, "Polling {Queue} failed; trying again shortly", queue);
+                await Task.Delay(pollInterval, stoppingToken);
+            }
+        }
+    }
+}

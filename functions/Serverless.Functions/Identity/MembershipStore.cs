@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.Identity;
+
+// Memberships: one table, three kinds of row.
+//   PK = "c:{contractId}",  RK = userId               → the user's contract roles; a contract's members are one partition.
+//   PK = "w:{workspaceId}", RK = userId               → the user's workspace roles; a workspace's members are one partition.
+//   PK = "u:{userId}",      RK = "c:{id}" or "w:{id}" → index: the user's contracts and workspaces, for listing them.
+// The scope rows decide access; the index rows only serve lists. A scope row is written before its index row and
+// deleted after it, so a crash between the two can leave a member missing from their own list, never a listed scope
+// they cannot open.
+
+public sealed class MembershipEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    /// <summary>JSON array of role names.</summary>
+    public string Roles { get; set; } = "[]";
+
+    /// <summary>On workspace rows and their index rows: the workspace's contract.</summary>
+    public string? ContractId { get; set; }
+
+    public string UserId => RowKey;
+
+    public IReadOnlyList<string> RoleList => JsonSerializer.Deserialize<List<string>>(Roles) ?? [];
+}
+
+public enum ScopeKind
+{
+    Contract,
+    Workspace,
+}
+
+public sealed class MembershipStore(StorageAccount storage)
+{
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.Memberships);
+
+    public static string ScopeKey(ScopeKind kind, string id) => (kind == ScopeKind.Contract ? "c:" : "w:") + id;
+
+    private static string UserKey(string userId) => "u:" + userId;
+
+    public async Task<MembershipEntity?> GetAsync(ScopeKind kind, string scopeId, string userId, CancellationToken cancellationToken = default)
+    {
+        var found = await table.GetEntityIfExistsAsync<MembershipEntity>(ScopeKey(kind, scopeId), userId, cancellationToken: cancellationToken);
+        return found.HasValue ? found.Value : null;
+    }
+
+    public async Task<IReadOnlyList<MembershipEntity>> MembersAsync(ScopeKind kind, string scopeId, CancellationToken cancellationToken = default) =>
+        await QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {ScopeKey(kind, scopeId)}"), cancellationToken);
+
+    /// <summary>The ids of the scopes of this kind the user belongs to (from the index rows).</summary>
+    public async Task<IReadOnlyList<MembershipEntity>> ScopesOfAsync(string userId, ScopeKind kind, CancellationToken cancellationToken = default)
+    {
+        var prefix = ScopeKey(kind, "");
+        // "c:" .. "c;" is every RowKey that starts with "c:" (';' follows ':' in ASCII).
+        var end = prefix[..^1] + ";";
+        return await QueryAsync(
+            TableClient.CreateQueryFilter($"PartitionKey eq {UserKey(userId)} and RowKey ge {prefix} and RowKey lt {end}"), cancellationToken);
+    }
+
+    public async Task<MembershipEntity> SetAsync(ScopeKind kind, string scopeId, string userId, IReadOnlyList<string> roles,
+        string? contractId = null, CancellationToken cancellationToken = default)
+    {
+        var row = new MembershipEntity
+        {
+            PartitionKey = ScopeKey(kind, scopeId),
+            RowKey = userId,
+            Roles = JsonSerializer.Serialize(roles),
+            ContractId = contractId,
+        };
+        await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
+        await table.UpsertEntityAsync(new MembershipEntity { PartitionKey = UserKey(userId), RowKey = ScopeKey(kind, scopeId), Roles = row.Roles, ContractId = contractId },
+            TableUpdateMode.Replace, cancellationToken);
+        return row;
+    }
+
+    public async Task RemoveAsync(ScopeKind kind, string scopeId, string userId, CancellationToken cancellationToken = default)
+    {
+        await DeleteIfExistsAsync(UserKey(userId), ScopeKey(kind, scopeId), cancellationToken);
+        await DeleteIfExistsAsync(ScopeKey(kind, scopeId), userId, cancellationToken);
+    }
+
+    /// <summary>Removes every member of a scope; used when the scope itself is deleted.</summary>
+    public async Task RemoveAllAsync(ScopeKind kind, string scopeId, CancellationToken cancellationToken = default)
+    {
+        foreach (var member in await MembersAsync(kind, scopeId, cancellationToken))
+        {
+            await RemoveAsync(kind, scopeId, member.UserId, cancellationToken);
+        }
+    }
+
+    private async Task DeleteIfExistsAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Already gone: deleting is idempotent.
+        }
+    }
+
+    private async Task<IReadOnlyList<MembershipEntity>> QueryAsync(string filter, CancellationToken cancellationToken)
+    {
+        var rows = new List<MembershipEntity>();
+        await foreach (var row in table.QueryAsync<MembershipEntity>(filter, cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+}

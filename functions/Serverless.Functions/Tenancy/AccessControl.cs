@@ -1,0 +1,105 @@
+using Serverless.Functions.Errors;
+using Serverless.Functions.Identity;
+
+namespace Serverless.Functions.Tenancy;
+
+/// <summary>
+/// A contract as one caller sees it: the permissions they hold in it (tenant role plus contract roles), and whether
+/// they are a member. Obtained only through <see cref="AccessControl"/>, which has already hidden the contract (404)
+/// from callers who may not know it exists.
+/// </summary>
+public sealed record ContractAccess(ContractEntity Contract, MembershipEntity? Membership, IReadOnlySet<string> Permissions)
+{
+    public bool IsMember => Membership is not null;
+
+    public ContractAccess Require(string permission) =>
+        Permissions.Contains(permission) ? this : throw new ApiException(ApiError.Forbidden($"This needs the {permission} permission in the contract."));
+
+    /// <summary>Writes to anything in a suspending or suspended contract are refused; reads go on (seed, CT-6).</summary>
+    public ContractAccess RequireWritable()
+    {
+        AccessControl.EnsureWritable(Contract);
+        return this;
+    }
+}
+
+/// <summary>A workspace as one caller sees it: permissions from tenant, contract and workspace roles together.</summary>
+public sealed record WorkspaceAccess(WorkspaceEntity Workspace, ContractEntity Contract, MembershipEntity? Membership, MembershipEntity? ContractMembership,
+    IReadOnlySet<string> Permissions)
+{
+    public bool IsMember => Membership is not null;
+
+    public WorkspaceAccess Require(params string[] anyOf) =>
+        anyOf.Any(Permissions.Contains)
+            ? this
+            : throw new ApiException(ApiError.Forbidden($"This needs the {string.Join(" or ", anyOf)} permission in the workspace."));
+
+    public WorkspaceAccess RequireWritable()
+    {
+        AccessControl.EnsureWritable(Contract);
+        return this;
+    }
+
+    /// <summary>WS-1: members read a workspace; so does anyone allowed to list all workspaces.</summary>
+    public WorkspaceAccess RequireReadable() =>
+        IsMember ? this : Require(Permissions.Contains(Identity.Permissions.ContractsWorkspaceListAll)
+            ? Identity.Permissions.ContractsWorkspaceListAll
+            : Identity.Permissions.WorkspacesWorkspaceListAll);
+}
+
+/// <summary>
+/// Authorization on every object (architecture §6). A caller who may not know an object exists gets 404 — another
+/// tenant, a contract they are not in; one who may know it but lacks the permission gets 403.
+/// </summary>
+public sealed class AccessControl(ContractStore contracts, WorkspaceStore workspaces, MembershipStore memberships)
+{
+    public async Task<ContractAccess> ContractAsync(Caller caller, string contractId, CancellationToken cancellationToken)
+    {
+        var contract = await contracts.GetAsync(caller.TenantId, contractId, cancellationToken);
+        var membership = contract is null ? null : await memberships.GetAsync(ScopeKind.Contract, contract.Id, caller.UserId, cancellationToken);
+        // Tenant admins and service accounts may act on every contract of the tenant (CT-3, CT-6..8).
+        if (contract is null || contract.Status == ScopeStatus.Deleting || (membership is null && !caller.IsTenantAdmin && !caller.IsServiceAccount))
+        {
+            throw new ApiException(ApiError.NotFound("contract", contractId, "CONTRACT_ID"));
+        }
+        var granted = TenantRoles.PermissionsOf(caller.TenantRole)
+            .Concat(RoleCatalog.PermissionsOf(RoleCatalog.ContractsScope, membership?.RoleList ?? []))
+            .ToHashSet();
+        return new ContractAccess(contract, membership, granted);
+    }
+
+    public async Task<WorkspaceAccess> WorkspaceAsync(Caller caller, string workspaceId, CancellationToken cancellationToken)
+    {
+        var workspace = await workspaces.GetAsync(caller.TenantId, workspaceId, cancellationToken);
+        var contract = workspace is null ? null : await contracts.GetAsync(caller.TenantId, workspace.ContractId, cancellationToken);
+        MembershipEntity? membership = null, contractMembership = null;
+        if (workspace is not null && contract is not null)
+        {
+            var both = await Task.WhenAll(
+                memberships.GetAsync(ScopeKind.Workspace, workspace.Id, caller.UserId, cancellationToken),
+                memberships.GetAsync(ScopeKind.Contract, contract.Id, caller.UserId, cancellationToken));
+            (membership, contractMembership) = (both[0], both[1]);
+        }
+        // Members of the workspace or of its contract know it exists; so do the tenant's admins.
+        if (workspace is null || contract is null || workspace.Status == ScopeStatus.Deleting || contract.Status == ScopeStatus.Deleting ||
+            (membership is null && contractMembership is null && !caller.IsTenantAdmin))
+        {
+            throw new ApiException(ApiError.NotFound("workspace", workspaceId, "WORKSPACE_ID"));
+        }
+        var granted = TenantRoles.PermissionsOf(caller.TenantRole)
+            .Concat(RoleCatalog.PermissionsOf(RoleCatalog.ContractsScope, contractMembership?.RoleList ?? []))
+            .Concat(RoleCatalog.PermissionsOf(RoleCatalog.WorkspacesScope, membership?.RoleList ?? []))
+            .ToHashSet();
+        return new WorkspaceAccess(workspace, contract, membership, contractMembership, granted);
+    }
+
+    public static void EnsureWritable(ContractEntity contract)
+    {
+        if (contract.Status is ScopeStatus.Suspending or ScopeStatus.Suspended)
+        {
+            throw new ApiException(ApiError.ForStatus(StatusCodes.Status409Conflict,
+                $"Contract {contract.Id} is {contract.Status}: changes to it and to anything in it are refused until it is unsuspended.")
+                with { Code = "contract_suspended" });
+        }
+    }
+}

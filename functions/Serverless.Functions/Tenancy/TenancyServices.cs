@@ -1,0 +1,29 @@
+using Serverless.Functions.Identity;
+using Serverless.Functions.Operations;
+
+namespace Serverless.Functions.Tenancy;
+
+/// <summary>What the Contracts and Workspaces handlers share, bound with [AsParameters].</summary>
+public sealed record TenancyServices(
+    AccessControl Access,
+    ContractStore Contracts,
+    WorkspaceStore Workspaces,
+    MembershipStore Memberships,
+    UserStore Users,
+    OperationsEngine Operations,
+    TimeProvider Time);
+
+public static class TenancyRegistration
+{
+    public static IServiceCollection AddTenancy(this IServiceCollection services)
+    {
+        services.AddSingleton<ContractStore>();
+        services.AddSingleton<WorkspaceStore>();
+        services.AddSingleton<MembershipStore>();
+        services.AddSingleton<AccessControl>();
+        services.AddSingleton<IOperationHandler, SuspendContract>();
+        services.AddSingleton<IOperationHandler, DeleteContract>();
+        services.AddSingleton<IOperationHandler, DeleteWorkspace>();
+        return services;
+    }
+}

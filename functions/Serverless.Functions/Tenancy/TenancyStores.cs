@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.Tenancy;
+
+// Contracts:  PK = tenantId, RK = contractId  → the contract. Every lookup starts from the caller's tenant, so another
+//                                               tenant's contract is simply not found.
+// Workspaces: PK = tenantId, RK = workspaceId → the workspace, with its ContractId; a contract's workspaces are the
+//                                               tenant partition filtered by ContractId.
+// Members are in MembershipStore. A scope being deleted keeps its row, marked "deleting", until the operation that
+// deletes its contents removes it last; it is invisible from the moment it is marked.
+
+public static class ScopeStatus
+{
+    public const string Active = "active";
+    public const string Suspending = "suspending";
+    public const string Suspended = "suspended";
+    public const string Deleting = "deleting";
+}
+
+public sealed class ContractEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string TenantId => PartitionKey;
+    public string Id => RowKey;
+    public string Name { get; set; } = "";
+    public string? SupportUserId { get; set; }
+
+    /// <summary>JSON array of <see cref="RoleRef"/>, as listed; the Owner roles are added when read.</summary>
+    public string AvailableRoles { get; set; } = "[]";
+
+    public bool? FlowStatsEnabledDefault { get; set; }
+    public string Status { get; set; } = ScopeStatus.Active;
+
+    /// <summary>The suspension or deletion operation under way, if any.</summary>
+    public string? OperationId { get; set; }
+
+    public DateTimeOffset Created { get; set; }
+
+    public IReadOnlyList<RoleRef> AvailableRoleList() =>
+        RoleCatalog.Available(JsonSerializer.Deserialize<List<RoleRef>>(AvailableRoles, JsonSerializerOptions.Web) ?? []);
+}
+
+public sealed class WorkspaceEntity : ITableEntity
+{
+    public const string Full = "full";
+    public const string Limited = "limited";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string TenantId => PartitionKey;
+    public string Id => RowKey;
+    public string ContractId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Type { get; set; } = Full;
+    public bool? FlowStatsEnabledDefault { get; set; }
+    public string Status { get; set; } = ScopeStatus.Active;
+    public string? OperationId { get; set; }
+    public DateTimeOffset Created { get; set; }
+}
+
+/// <summary>A small store over one tenant-partitioned table; the two scopes share its shape.</summary>
+public abstract class TenantScopedStore<T>(TableClient table) where T : class, ITableEntity
+{
+    public async Task<T?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValid(id))
+        {
+            return null;
+        }
+        var found = await table.GetEntityIfExistsAsync<T>(tenantId, id, cancellationToken: cancellationToken);
+        return found.HasValue ? found.Value : null;
+    }
+
+    public Task AddAsync(T entity, CancellationToken cancellationToken = default) => table.AddEntityAsync(entity, cancellationToken);
+
+    /// <summary>Replaces the row if nobody changed it since it was read (412 otherwise); updates the entity's ETag.</summary>
+    public async Task UpdateAsync(T entity, CancellationToken cancellationToken = default)
+    {
+        var response = await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+        entity.ETag = response.Headers.ETag ?? entity.ETag;
+    }
+
+    public async Task DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(tenantId, id, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Already gone: deleting is idempotent.
+        }
+    }
+
+    protected async Task<IReadOnlyList<T>> QueryAsync(string filter, CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
+        await foreach (var row in table.QueryAsync<T>(filter, cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+}
+
+public sealed class ContractStore(StorageAccount storage) : TenantScopedStore<ContractEntity>(storage.Table(StorageLayout.Tables.Contracts));
+
+public sealed class WorkspaceStore(StorageAccount storage) : TenantScopedStore<WorkspaceEntity>(storage.Table(StorageLayout.Tables.Workspaces))
+{
+    public Task<IReadOnlyList<WorkspaceEntity>> OfContractAsync(string tenantId, string contractId, CancellationToken cancellationToken = default) =>
+        QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and ContractId eq {contractId}"), cancellationToken);
+}
+
+/// <summary>
+/// What other parts of the product do when a scope changes: flows stop when a contract is suspended or deleted, a
+/// workspace's contents go with it, and a removed member's flows and credentials pass to whoever removed them.
+/// The flow and credential issues register implementations; until then there is nothing to stop, delete or move.
+/// </summary>
+public interface ITenancyHooks
+{
+    Task StopContractFlowsAsync(string tenantId, string contractId, CancellationToken cancellationToken);
+
+    Task DeleteWorkspaceContentsAsync(string tenantId, string workspaceId, CancellationToken cancellationToken);
+
+    Task TransferOwnershipAsync(string tenantId, string workspaceId, string fromUserId, string toUserId, CancellationToken cancellationToken);
+}
