@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -28,6 +29,7 @@ public sealed class MembershipEntity : ITableEntity
 
     public string UserId => RowKey;
 
+    [IgnoreDataMember]
     public IReadOnlyList<string> RoleList => JsonSerializer.Deserialize<List<string>>(Roles) ?? [];
 }
 

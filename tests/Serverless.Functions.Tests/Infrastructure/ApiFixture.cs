@@ -42,6 +42,9 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting(StorageAccount.NamePrefixSetting, Prefix);
         builder.UseSetting(Bootstrap.EmailSetting, AdminEmail);
         builder.UseSetting(Bootstrap.KeySetting, AdminKey);
+        // Retries fast, so tests that exhaust them finish in moments.
+        builder.UseSetting("QUEUE_RETRY_DELAY", "00:00:00.050");
+        builder.UseSetting("QUEUE_POLL_INTERVAL", "00:00:01");
     }
 
     public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
@@ -82,6 +85,52 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         var user = await Services.GetRequiredService<UserStore>()
             .EnsureAsync("Other tenant", new NewUser("", "Other", "Admin", email, null, TenantRoles.Admin, key));
         return new TestUser(user.Id, email, key);
+    }
+
+    /// <summary>A contract created by the bootstrap admin, with <paramref name="owner"/> (or the admin) as its Owner.</summary>
+    public async Task<string> CreateContractAsync(TestUser? owner = null, object? attributes = null)
+    {
+        using var admin = AdminClient();
+        object relationships = owner is null ? new { } : new { owner = new { data = new { id = owner.Id, type = "user" } } };
+        var response = await admin.PostAsync("/v2/contracts", JsonApiAssertions.Json(new
+        {
+            data = new { type = "contract", attributes = attributes ?? new { name = "Contract " + Guid.NewGuid().ToString("N")[..6] }, relationships },
+        }));
+        return (await response.ReadJsonAsync(201))["data"]!["id"]!.GetValue<string>();
+    }
+
+    public static async Task AddContractMemberAsync(HttpClient asOwner, string contractId, TestUser user, params string[] roles)
+    {
+        var response = await asOwner.PatchAsync($"/v2/contracts/{contractId}/members/{user.Id}",
+            JsonApiAssertions.Json(new { data = new { type = "contract-member", id = user.Id, attributes = new { roles } } }));
+        await response.ReadJsonAsync();
+    }
+
+    public static async Task<string> CreateWorkspaceAsync(HttpClient asMember, string contractId, string name = "Workspace")
+    {
+        var response = await asMember.PostAsync("/v2/workspaces", JsonApiAssertions.Json(new
+        {
+            data = new { type = "workspace", attributes = new { name }, relationships = new { contract = new { data = new { id = contractId, type = "contract" } } } },
+        }));
+        return (await response.ReadJsonAsync())["data"]!["id"]!.GetValue<string>();
+    }
+
+    public static async Task AddWorkspaceMemberAsync(HttpClient asOwner, string workspaceId, TestUser user, params string[] roles)
+    {
+        var response = await asOwner.PatchAsync($"/v2/workspaces/{workspaceId}/members/{user.Id}",
+            JsonApiAssertions.Json(new { data = new { type = "member", id = user.Id, attributes = new { roles } } }));
+        await response.ReadJsonAsync();
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, for at most <paramref name="seconds"/>.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
     }
 }
 
