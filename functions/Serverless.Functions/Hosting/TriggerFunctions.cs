@@ -87,6 +87,9 @@ public static class TriggerFunctions
         }
     }
 
+    /// <summary>The host reads these names exactly as written: Outputs, Logs, ReturnValue.</summary>
+    private static readonly JsonSerializerOptions HostContract = new();
+
     /// <summary>Always a JSON body: an empty one would leave the host waiting; a non-2xx status fails the invocation.</summary>
     private static async Task<IResult> InvokeAsync(HttpRequest request, Func<JsonNode, Task> run)
     {
@@ -95,12 +98,12 @@ public static class TriggerFunctions
         try
         {
             await run(invocation);
-            return Results.Json(new { Outputs = new { }, Logs = Array.Empty<string>(), ReturnValue = (object?)null });
+            return Results.Json(new { Outputs = new { }, Logs = Array.Empty<string>(), ReturnValue = (object?)null }, HostContract);
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Invocation of {Path} failed", request.Path);
-            return Results.Json(new { Outputs = new { }, Logs = new[] { ex.Message }, ReturnValue = (object?)null }, statusCode: 500);
+            return Results.Json(new { Outputs = new { }, Logs = new[] { ex.Message }, ReturnValue = (object?)null }, HostContract, statusCode: 500);
         }
     }
 

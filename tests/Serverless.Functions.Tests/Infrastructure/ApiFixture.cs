@@ -49,11 +49,12 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
 
     public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
 
-    public HttpClient AnonymousClient() => CreateClient();
+    /// <summary>Redirects are not followed, so tests see the API's own 303s (and HttpClient would drop credentials anyway).</summary>
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     public HttpClient ClientFor(string email, string apiKey)
     {
-        var client = CreateClient();
+        var client = AnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{email}:{apiKey}")));
         return client;
