@@ -25,13 +25,17 @@ public sealed class SuspendContract(ContractStore contracts, IEnumerable<ITenanc
         var status = ScopeStatus.Active;
         await context.StepAsync("mark-suspended", async ct =>
         {
-            var contract = await contracts.GetAsync(context.TenantId, context.Target, ct);
-            status = contract?.Status ?? ScopeStatus.Deleting;
-            if (contract is { Status: ScopeStatus.Suspending } && contract.OperationId == context.Id)
+            var contract = await contracts.MutateAsync(context.TenantId, context.Target, c =>
             {
-                contract.Status = status = ScopeStatus.Suspended;
-                await contracts.UpdateAsync(contract, ct);
-            }
+                // Only this suspension's own "suspending" becomes "suspended": an unsuspend meanwhile wins.
+                if (c.Status != ScopeStatus.Suspending || c.OperationId != context.Id)
+                {
+                    return false;
+                }
+                c.Status = ScopeStatus.Suspended;
+                return true;
+            }, ct);
+            status = contract?.Status ?? ScopeStatus.Deleting;
         }, cancellationToken);
         return new { contract_id = context.Target, status };
     }

@@ -85,10 +85,36 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
     public Task AddAsync(T entity, CancellationToken cancellationToken = default) => table.AddEntityAsync(entity, cancellationToken);
 
     /// <summary>Replaces the row if nobody changed it since it was read (412 otherwise); updates the entity's ETag.</summary>
-    public async Task UpdateAsync(T entity, CancellationToken cancellationToken = default)
+    private async Task UpdateAsync(T entity, CancellationToken cancellationToken)
     {
         var response = await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
         entity.ETag = response.Headers.ETag ?? entity.ETag;
+    }
+
+    /// <summary>
+    /// Reads the row, lets <paramref name="change"/> edit it (returning false to leave it), and writes it with its ETag.
+    /// A concurrent write (412) means: read again and re-apply, so a command like "unsuspend" is never lost to a race
+    /// with the worker. Returns the row as written, or as found when unchanged; null when there is none.
+    /// </summary>
+    public async Task<T?> MutateAsync(string tenantId, string id, Func<T, bool> change, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var entity = await GetAsync(tenantId, id, cancellationToken);
+            if (entity is null || !change(entity))
+            {
+                return entity;
+            }
+            try
+            {
+                await UpdateAsync(entity, cancellationToken);
+                return entity;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5)
+            {
+                // Someone wrote in between: go round again with their version.
+            }
+        }
     }
 
     public async Task DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default)

@@ -250,3 +250,22 @@ public sealed class ContractsApiTests(ApiFixture api) : IClassFixture<ApiFixture
         return rows;
     }
 }
+
+public sealed class ContractPeersTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task MembersOfOneContractReadEachOtherButNotOthers()
+    {
+        var owner = await api.CreateUserAsync();
+        var member = await api.CreateUserAsync();
+        var stranger = await api.CreateUserAsync();
+        var contract = await api.CreateContractAsync(owner);
+        using var ownerClient = api.ClientFor(owner);
+        using var memberClient = api.ClientFor(member);
+        await (await memberClient.GetAsync($"/v2/users/{owner.Id}")).AssertErrorAsync(404);
+        await ApiFixture.AddContractMemberAsync(ownerClient, contract, member, "member");
+        (await memberClient.GetAsync($"/v2/users/{owner.Id}")).EnsureSuccessStatusCode();
+        (await ownerClient.GetAsync($"/v2/users/{member.Id}")).EnsureSuccessStatusCode();
+        await (await memberClient.GetAsync($"/v2/users/{stranger.Id}")).AssertErrorAsync(404);
+    }
+}

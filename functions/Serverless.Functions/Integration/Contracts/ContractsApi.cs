@@ -115,15 +115,19 @@ public static class ContractsApi
             throw new ApiException(ApiError.Forbidden("Only a tenant admin can change a contract's available roles."));
         }
         await CheckSupportUserAsync(services.Users, caller, a.SupportUserId, cancellationToken);
-        contract.Name = name ?? contract.Name;
-        contract.FlowStatsEnabledDefault = a.FlowStatsEnabledDefault ?? contract.FlowStatsEnabledDefault;
-        contract.SupportUserId = a.SupportUserId ?? contract.SupportUserId;
-        if (a.AvailableRoles is not null)
+        var updated = await services.Contracts.MutateAsync(caller.TenantId, contract.Id, c =>
         {
-            contract.AvailableRoles = JsonSerializer.Serialize(a.AvailableRoles, JsonSerializerOptions.Web);
-        }
-        await services.Contracts.UpdateAsync(contract, cancellationToken);
-        return JsonApiResults.Ok(await ToDocumentAsync(contract, services, false, false, cancellationToken));
+            AccessControl.EnsureWritable(c); // again on the fresh row: a suspension may have begun meanwhile
+            c.Name = name ?? c.Name;
+            c.FlowStatsEnabledDefault = a.FlowStatsEnabledDefault ?? c.FlowStatsEnabledDefault;
+            c.SupportUserId = a.SupportUserId ?? c.SupportUserId;
+            if (a.AvailableRoles is not null)
+            {
+                c.AvailableRoles = JsonSerializer.Serialize(a.AvailableRoles, JsonSerializerOptions.Web);
+            }
+            return true;
+        }, cancellationToken) ?? throw new ApiException(ApiError.NotFound(Type, id, "CONTRACT_ID"));
+        return JsonApiResults.Ok(await ToDocumentAsync(updated, services, false, false, cancellationToken));
     }
 
     /// <summary>CT-3: members of the contract and tenant admins read it, with its members and invites when asked.</summary>
@@ -186,9 +190,12 @@ public static class ContractsApi
             return OperationsApi.Accepted(context, existing);
         }
         var operationId = Ids.New(services.Time);
-        contract.Status = contract.Status == ScopeStatus.Suspended ? ScopeStatus.Suspended : ScopeStatus.Suspending;
-        contract.OperationId = operationId;
-        await services.Contracts.UpdateAsync(contract, cancellationToken);
+        await services.Contracts.MutateAsync(caller.TenantId, contract.Id, c =>
+        {
+            c.Status = c.Status == ScopeStatus.Suspended ? ScopeStatus.Suspended : ScopeStatus.Suspending;
+            c.OperationId = operationId;
+            return true;
+        }, cancellationToken);
         var operation = await services.Operations.StartAsync(SuspendContract.KindName, caller, contract.Id, id: operationId, cancellationToken: cancellationToken);
         return OperationsApi.Accepted(context, operation);
     }
@@ -199,11 +206,15 @@ public static class ContractsApi
     {
         var caller = Caller.From(principal);
         var contract = RequireAdminOrServiceAccount(await services.Access.ContractAsync(caller, id, cancellationToken), caller, "unsuspend");
-        if (contract.Status != ScopeStatus.Active)
+        await services.Contracts.MutateAsync(caller.TenantId, contract.Id, c =>
         {
-            contract.Status = ScopeStatus.Active;
-            await services.Contracts.UpdateAsync(contract, cancellationToken);
-        }
+            if (c.Status is not (ScopeStatus.Suspending or ScopeStatus.Suspended))
+            {
+                return false; // active already, or being deleted: nothing to undo
+            }
+            c.Status = ScopeStatus.Active;
+            return true;
+        }, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -217,11 +228,14 @@ public static class ContractsApi
         {
             throw new ApiException(ApiError.Forbidden("Only a tenant admin can delete a contract."));
         }
-        var contract = access.Contract;
-        contract.Status = ScopeStatus.Deleting;
-        contract.OperationId = Ids.New(services.Time);
-        await services.Contracts.UpdateAsync(contract, cancellationToken);
-        await services.Operations.StartAsync(Tenancy.DeleteContract.KindName, caller, contract.Id, id: contract.OperationId, cancellationToken: cancellationToken);
+        var operationId = Ids.New(services.Time);
+        await services.Contracts.MutateAsync(caller.TenantId, access.Contract.Id, c =>
+        {
+            c.Status = ScopeStatus.Deleting;
+            c.OperationId = operationId;
+            return true;
+        }, cancellationToken);
+        await services.Operations.StartAsync(Tenancy.DeleteContract.KindName, caller, access.Contract.Id, id: operationId, cancellationToken: cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -51,13 +51,16 @@ public static class UsersApi
     }
 
     /// <summary>
-    /// US-2: the seed names no permission. A caller reads themselves, and a holder of tenants.user.list_all reads
-    /// anyone in the tenant; anyone else, and any other tenant, gets 404, because they may not know the user exists.
+    /// US-2: the seed names no permission. A caller reads themselves, users they share a contract with, and, with
+    /// tenants.user.list_all, anyone in the tenant; anyone else, and any other tenant, gets 404, because they may not
+    /// know the user exists.
     /// </summary>
-    public static async Task<JsonHttpResult<Document>> GetUser(string id, ClaimsPrincipal principal, UserStore users, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> GetUser(string id, ClaimsPrincipal principal, UserStore users, MembershipStore memberships,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        var visible = Ids.IsValid(id) && (id == caller.UserId || caller.HasTenantPermission(Permissions.TenantsUserListAll));
+        var visible = Ids.IsValid(id) &&
+            (id == caller.UserId || caller.HasTenantPermission(Permissions.TenantsUserListAll) || await ShareAContractAsync(memberships, caller.UserId, id, cancellationToken));
         var user = visible ? await users.GetAsync(caller.TenantId, id, cancellationToken) : null;
         return user is null
             ? throw new ApiException(ApiError.NotFound(Type, id, "USER_ID"))
@@ -133,6 +136,14 @@ public static class UsersApi
         {
             Links = new ResourceLinks($"/v2/users/{user.Id}"),
         };
+
+    private static async Task<bool> ShareAContractAsync(MembershipStore memberships, string userId, string otherId, CancellationToken cancellationToken)
+    {
+        var both = await Task.WhenAll(
+            memberships.ScopesOfAsync(userId, ScopeKind.Contract, cancellationToken),
+            memberships.ScopesOfAsync(otherId, ScopeKind.Contract, cancellationToken));
+        return both[0].Select(m => m.RowKey).Intersect(both[1].Select(m => m.RowKey)).Any();
+    }
 
     private static string? Single(HttpRequest request, string name)
     {

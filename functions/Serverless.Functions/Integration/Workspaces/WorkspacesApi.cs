@@ -146,11 +146,16 @@ public static class WorkspacesApi
         {
             access.Require(Permissions.WorkspacesWorkspaceEditType);
         }
-        workspace.Name = name ?? workspace.Name;
-        workspace.Type = type ?? workspace.Type;
-        workspace.FlowStatsEnabledDefault = a.FlowStatsEnabledDefault ?? workspace.FlowStatsEnabledDefault;
-        await services.Workspaces.UpdateAsync(workspace, cancellationToken);
-        return JsonApiResults.Ok(await ToDocumentAsync(workspace, access.Contract, services, invites: false, cancellationToken));
+        var updated = await services.Workspaces.MutateAsync(workspace.TenantId, workspace.Id, w =>
+        {
+            w.Name = name ?? w.Name;
+            w.Type = type ?? w.Type;
+            w.FlowStatsEnabledDefault = a.FlowStatsEnabledDefault ?? w.FlowStatsEnabledDefault;
+            return w.Status != ScopeStatus.Deleting;
+        }, cancellationToken);
+        return updated is { Status: not ScopeStatus.Deleting }
+            ? JsonApiResults.Ok(await ToDocumentAsync(updated, access.Contract, services, invites: false, cancellationToken))
+            : throw new ApiException(ApiError.NotFound(Type, id, "WORKSPACE_ID"));
     }
 
     /// <summary>WS-6: gives a member of the contract roles in the workspace (adding them if need be). Only roles change.</summary>
@@ -250,11 +255,14 @@ public static class WorkspacesApi
         var caller = Caller.From(principal);
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.ContractsWorkspaceDelete, Permissions.WorkspacesWorkspaceEdit).RequireWritable();
-        var workspace = access.Workspace;
-        workspace.Status = ScopeStatus.Deleting;
-        workspace.OperationId = Ids.New(services.Time);
-        await services.Workspaces.UpdateAsync(workspace, cancellationToken);
-        await services.Operations.StartAsync(Tenancy.DeleteWorkspace.KindName, caller, workspace.Id, id: workspace.OperationId, cancellationToken: cancellationToken);
+        var operationId = Ids.New(services.Time);
+        await services.Workspaces.MutateAsync(caller.TenantId, access.Workspace.Id, w =>
+        {
+            w.Status = ScopeStatus.Deleting;
+            w.OperationId = operationId;
+            return true;
+        }, cancellationToken);
+        await services.Operations.StartAsync(Tenancy.DeleteWorkspace.KindName, caller, access.Workspace.Id, id: operationId, cancellationToken: cancellationToken);
         return TypedResults.NoContent();
     }
 
