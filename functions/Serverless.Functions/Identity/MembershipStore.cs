@@ -1,6 +1,5 @@
 using System.Runtime.Serialization;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Serverless.Functions.Storage;
 
@@ -14,13 +13,8 @@ namespace Serverless.Functions.Identity;
 // deleted after it, so a crash between the two can leave a member missing from their own list, never a listed scope
 // they cannot open.
 
-public sealed class MembershipEntity : ITableEntity
+public sealed class MembershipEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     /// <summary>JSON array of role names.</summary>
     public string Roles { get; set; } = "[]";
 
@@ -53,8 +47,8 @@ public sealed class MembershipStore(StorageAccount storage)
         return found.HasValue ? found.Value : null;
     }
 
-    public async Task<IReadOnlyList<MembershipEntity>> MembersAsync(ScopeKind kind, string scopeId, CancellationToken cancellationToken = default) =>
-        await QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {ScopeKey(kind, scopeId)}"), cancellationToken);
+    public Task<IReadOnlyList<MembershipEntity>> MembersAsync(ScopeKind kind, string scopeId, CancellationToken cancellationToken = default) =>
+        table.ListAsync<MembershipEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ScopeKey(kind, scopeId)}"), cancellationToken);
 
     /// <summary>The ids of the scopes of this kind the user belongs to (from the index rows).</summary>
     public async Task<IReadOnlyList<MembershipEntity>> ScopesOfAsync(string userId, ScopeKind kind, CancellationToken cancellationToken = default)
@@ -62,7 +56,7 @@ public sealed class MembershipStore(StorageAccount storage)
         var prefix = ScopeKey(kind, "");
         // "c:" .. "c;" is every RowKey that starts with "c:" (';' follows ':' in ASCII).
         var end = prefix[..^1] + ";";
-        return await QueryAsync(
+        return await table.ListAsync<MembershipEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {UserKey(userId)} and RowKey ge {prefix} and RowKey lt {end}"), cancellationToken);
     }
 
@@ -84,8 +78,8 @@ public sealed class MembershipStore(StorageAccount storage)
 
     public async Task RemoveAsync(ScopeKind kind, string scopeId, string userId, CancellationToken cancellationToken = default)
     {
-        await DeleteIfExistsAsync(UserKey(userId), ScopeKey(kind, scopeId), cancellationToken);
-        await DeleteIfExistsAsync(ScopeKey(kind, scopeId), userId, cancellationToken);
+        await table.DeleteIfExistsAsync(UserKey(userId), ScopeKey(kind, scopeId), cancellationToken);
+        await table.DeleteIfExistsAsync(ScopeKey(kind, scopeId), userId, cancellationToken);
     }
 
     /// <summary>Removes every member of a scope; used when the scope itself is deleted.</summary>
@@ -97,25 +91,4 @@ public sealed class MembershipStore(StorageAccount storage)
         }
     }
 
-    private async Task DeleteIfExistsAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Already gone: deleting is idempotent.
-        }
-    }
-
-    private async Task<IReadOnlyList<MembershipEntity>> QueryAsync(string filter, CancellationToken cancellationToken)
-    {
-        var rows = new List<MembershipEntity>();
-        await foreach (var row in table.QueryAsync<MembershipEntity>(filter, cancellationToken: cancellationToken))
-        {
-            rows.Add(row);
-        }
-        return rows;
-    }
 }

@@ -16,13 +16,8 @@ namespace Serverless.Functions.Identity;
 // that cannot be found. A key row only authenticates while the user row still holds the same hash, so a key row left
 // behind by a crash or a replaced key grants nothing.
 
-public sealed class UserEntity : ITableEntity
+public sealed class UserEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string TenantId => PartitionKey;
     public string Id => RowKey;
     public string FirstName { get; set; } = "";
@@ -37,14 +32,11 @@ public sealed class UserEntity : ITableEntity
     public DateTimeOffset? LastLogin { get; set; }
 }
 
-public sealed class TenantEntity : ITableEntity
+public sealed class TenantEntity : TableRow
 {
     public const string Partition = "tenant";
 
-    public string PartitionKey { get; set; } = Partition;
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
+    public TenantEntity() => PartitionKey = Partition;
 
     public string Id => RowKey;
     public string Name { get; set; } = "";
@@ -57,12 +49,8 @@ public sealed class TenantEntity : ITableEntity
     public bool FlowStatsEnabledDefault { get; set; }
 }
 
-internal sealed class IndexEntity : ITableEntity
+internal sealed class IndexEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
     public string TenantId { get; set; } = "";
     public string UserId { get; set; } = "";
 }
@@ -111,12 +99,7 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
         var filter = email is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {tenantId}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and Email eq {NormalizeEmail(email)}");
-        var list = new List<UserEntity>();
-        await foreach (var user in users.QueryAsync<UserEntity>(filter, cancellationToken: cancellationToken))
-        {
-            list.Add(user);
-        }
-        return list;
+        return await users.ListAsync<UserEntity>(filter, cancellationToken);
     }
 
     /// <summary>Creates a user; throws <see cref="EmailTakenException"/> when another user has the email.</summary>

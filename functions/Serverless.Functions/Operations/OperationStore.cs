@@ -19,13 +19,8 @@ public static class OperationStatus
     public static bool IsFinished(string status) => status is Succeeded or Failed;
 }
 
-public sealed class OperationEntity : ITableEntity
+public sealed class OperationEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Id => PartitionKey;
     public string Kind { get; set; } = "";
     public string TenantId { get; set; } = "";

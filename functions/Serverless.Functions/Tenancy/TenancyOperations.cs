@@ -15,13 +15,7 @@ public sealed class SuspendContract(ContractStore contracts, IEnumerable<ITenanc
 
     public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
     {
-        await context.StepAsync("stop-flows", async ct =>
-        {
-            foreach (var hook in hooks)
-            {
-                await hook.StopContractFlowsAsync(context.TenantId, context.Target, ct);
-            }
-        }, cancellationToken);
+        await TenancyOperationSteps.StopFlowsStepAsync(context, hooks, cancellationToken);
         var status = ScopeStatus.Active;
         await context.StepAsync("mark-suspended", async ct =>
         {
@@ -41,6 +35,19 @@ public sealed class SuspendContract(ContractStore contracts, IEnumerable<ITenanc
     }
 }
 
+public static class TenancyOperationSteps
+{
+    /// <summary>Suspension and deletion both begin by stopping every flow of the contract.</summary>
+    public static Task StopFlowsStepAsync(OperationContext context, IEnumerable<ITenancyHooks> hooks, CancellationToken cancellationToken) =>
+        context.StepAsync("stop-flows", async ct =>
+        {
+            foreach (var hook in hooks)
+            {
+                await hook.StopContractFlowsAsync(context.TenantId, context.Target, ct);
+            }
+        }, cancellationToken);
+}
+
 /// <summary>CT-8: stops the flows, deletes every workspace with its contents, then the members, then the contract row.</summary>
 public sealed class DeleteContract(ContractStore contracts, WorkspaceStore workspaces, MembershipStore memberships, IEnumerable<ITenancyHooks> hooks)
     : IOperationHandler
@@ -51,13 +58,7 @@ public sealed class DeleteContract(ContractStore contracts, WorkspaceStore works
 
     public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
     {
-        await context.StepAsync("stop-flows", async ct =>
-        {
-            foreach (var hook in hooks)
-            {
-                await hook.StopContractFlowsAsync(context.TenantId, context.Target, ct);
-            }
-        }, cancellationToken);
+        await TenancyOperationSteps.StopFlowsStepAsync(context, hooks, cancellationToken);
         // Each step below reads what is left, so a redelivery after a crash part-way finishes the rest.
         await context.StepAsync("workspaces", async ct =>
         {

@@ -21,13 +21,8 @@ public static class ScopeStatus
     public const string Deleting = "deleting";
 }
 
-public sealed class ContractEntity : ITableEntity
+public sealed class ContractEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string TenantId => PartitionKey;
     public string Id => RowKey;
     public string Name { get; set; } = "";
@@ -48,15 +43,10 @@ public sealed class ContractEntity : ITableEntity
         RoleCatalog.Available(JsonSerializer.Deserialize<List<RoleRef>>(AvailableRoles, JsonSerializerOptions.Web) ?? []);
 }
 
-public sealed class WorkspaceEntity : ITableEntity
+public sealed class WorkspaceEntity : TableRow
 {
     public const string Full = "full";
     public const string Limited = "limited";
-
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
 
     public string TenantId => PartitionKey;
     public string Id => RowKey;
@@ -117,27 +107,10 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
         }
     }
 
-    public async Task DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(tenantId, id, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Already gone: deleting is idempotent.
-        }
-    }
+    public Task DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default) =>
+        table.DeleteIfExistsAsync(tenantId, id, cancellationToken);
 
-    protected async Task<IReadOnlyList<T>> QueryAsync(string filter, CancellationToken cancellationToken)
-    {
-        var rows = new List<T>();
-        await foreach (var row in table.QueryAsync<T>(filter, cancellationToken: cancellationToken))
-        {
-            rows.Add(row);
-        }
-        return rows;
-    }
+    protected Task<IReadOnlyList<T>> QueryAsync(string filter, CancellationToken cancellationToken) => table.ListAsync<T>(filter, cancellationToken);
 }
 
 public sealed class ContractStore(StorageAccount storage) : TenantScopedStore<ContractEntity>(storage.Table(StorageLayout.Tables.Contracts));

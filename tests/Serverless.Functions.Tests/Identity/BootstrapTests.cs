@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Hosting;
@@ -17,10 +16,10 @@ public sealed class BootstrapTests(ApiFixture api) : IClassFixture<ApiFixture>
         await bootstrap.RunAsync(CancellationToken.None);
         await bootstrap.RunAsync(CancellationToken.None);
 
-        var users = await Rows(StorageLayout.Tables.Users);
+        var users = await api.RowsAsync(StorageLayout.Tables.Users);
         var admin = Assert.Single(users, u => (string)u["Email"] == api.AdminEmail);
         Assert.Equal("admin", admin["TenantRole"]);
-        Assert.Single(await Rows(StorageLayout.Tables.Tenants), t => t.RowKey == admin.PartitionKey);
+        Assert.Single(await api.RowsAsync(StorageLayout.Tables.Tenants), t => t.RowKey == admin.PartitionKey);
         using var client = api.AdminClient();
         (await client.GetAsync("/v2/users/me")).EnsureSuccessStatusCode();
     }
@@ -63,22 +62,12 @@ public sealed class BootstrapTests(ApiFixture api) : IClassFixture<ApiFixture>
         var user = await api.CreateUserAsync();
         foreach (var table in StorageLayout.Tables.All)
         {
-            foreach (var row in await Rows(table))
+            foreach (var row in await api.RowsAsync(table))
             {
                 var text = string.Join("|", row.Select(p => $"{p.Key}={p.Value}"));
                 Assert.DoesNotContain(user.ApiKey, text, StringComparison.Ordinal);
                 Assert.DoesNotContain(api.AdminKey, text, StringComparison.Ordinal);
             }
         }
-    }
-
-    private async Task<List<TableEntity>> Rows(string table)
-    {
-        var rows = new List<TableEntity>();
-        await foreach (var row in api.Storage.Table(table).QueryAsync<TableEntity>())
-        {
-            rows.Add(row);
-        }
-        return rows;
     }
 }

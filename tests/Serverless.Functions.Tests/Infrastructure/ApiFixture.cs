@@ -49,6 +49,10 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
 
     public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
 
+    /// <summary>Every raw row of one of this fixture's tables, to check what storage really holds.</summary>
+    public Task<IReadOnlyList<Azure.Data.Tables.TableEntity>> RowsAsync(string table) =>
+        Storage.Table(table).ListAsync<Azure.Data.Tables.TableEntity>("");
+
     /// <summary>Redirects are not followed, so tests see the API's own 303s (and HttpClient would drop credentials anyway).</summary>
     public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 

@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Tests.Infrastructure;
 using static Serverless.Functions.Tests.Infrastructure.JsonApiAssertions;
@@ -232,23 +231,13 @@ public sealed class ContractsApiTests(ApiFixture api) : IClassFixture<ApiFixture
         var list = await (await ownerClient.GetAsync("/v2/workspaces")).ReadJsonAsync();
         Assert.DoesNotContain(list["data"]!.AsArray(), w => w!["id"]!.GetValue<string>() == workspace);
 
-        await ApiFixture.EventuallyAsync(async () => (await RowsAsync(StorageLayout.Tables.Contracts)).All(r => r.RowKey != contract), "the contract row to go");
-        Assert.DoesNotContain(await RowsAsync(StorageLayout.Tables.Workspaces), r => r.RowKey == workspace);
-        Assert.DoesNotContain(await RowsAsync(StorageLayout.Tables.Memberships), r => r.PartitionKey.Contains(contract) || r.RowKey.Contains(contract)
+        await ApiFixture.EventuallyAsync(async () => (await api.RowsAsync(StorageLayout.Tables.Contracts)).All(r => r.RowKey != contract), "the contract row to go");
+        Assert.DoesNotContain(await api.RowsAsync(StorageLayout.Tables.Workspaces), r => r.RowKey == workspace);
+        Assert.DoesNotContain(await api.RowsAsync(StorageLayout.Tables.Memberships), r => r.PartitionKey.Contains(contract) || r.RowKey.Contains(contract)
             || r.PartitionKey.Contains(workspace) || r.RowKey.Contains(workspace));
     }
 
-    private async Task<int> ContractRowsAsync() => (await RowsAsync(StorageLayout.Tables.Contracts)).Count;
-
-    private async Task<List<TableEntity>> RowsAsync(string table)
-    {
-        var rows = new List<TableEntity>();
-        await foreach (var row in api.Storage.Table(table).QueryAsync<TableEntity>())
-        {
-            rows.Add(row);
-        }
-        return rows;
-    }
+    private async Task<int> ContractRowsAsync() => (await api.RowsAsync(StorageLayout.Tables.Contracts)).Count;
 }
 
 public sealed class ContractPeersTests(ApiFixture api) : IClassFixture<ApiFixture>
