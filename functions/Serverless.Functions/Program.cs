@@ -3,6 +3,7 @@ using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Integration.Contracts;
 using Serverless.Functions.Integration.JsonApi;
+using Serverless.Functions.Integration.Resources;
 using Serverless.Functions.Integration.Users;
 using Serverless.Functions.Integration.Workspaces;
 using Serverless.Functions.Operations;
@@ -18,6 +19,7 @@ builder.Services.AddSingleton<ISurfaceErrorWriter, JsonApiErrorWriter>();
 builder.Services.AddTriggers();
 builder.Services.AddOperations();
 builder.Services.AddTenancy();
+builder.Services.AddResources();
 
 var app = builder.Build();
 app.UseRequestIds();
@@ -33,6 +35,7 @@ app.MapUsersApi();
 app.MapContractsApi();
 app.MapWorkspacesApi();
 app.MapOperationsApi();
+app.MapStorageApi();
 
 if (FunctionMetadata.TryRunCommand(app, args))
 {

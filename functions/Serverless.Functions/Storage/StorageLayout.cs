@@ -30,6 +30,9 @@ public static class StorageLayout
 
     public static class Containers
     {
-        public static readonly IReadOnlyList<string> All = [];
+        /// <summary>Files uploaded through signed URLs (RS-1), named "{tenantId}/{expires unix seconds}-{random}".</summary>
+        public const string Uploads = "uploads";
+
+        public static readonly IReadOnlyList<string> All = [Uploads];
     }
 }

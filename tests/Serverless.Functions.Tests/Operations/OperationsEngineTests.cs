@@ -1,5 +1,4 @@
 using System.Net;
-using Azure.Storage.Queues;
 using Serverless.Functions.Operations;
 using Serverless.Functions.Storage;
 
@@ -117,6 +116,5 @@ public sealed class OperationsEngineTests(OperationsFixture api) : IClassFixture
         using var client = api.AnonymousClient();
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/operations", Infrastructure.JsonApiAssertions.Json("{}"))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/OperationsMaintenance", Infrastructure.JsonApiAssertions.Json("{}"))).StatusCode);
-        _ = typeof(QueueClient);
     }
 }
