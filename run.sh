@@ -38,6 +38,13 @@ if [ -z "${AzureWebJobsStorage:-}" ] && [ -z "${AzureWebJobsStorage__accountName
   echo "run.sh: Azurite is serving .azurite/ on ports $blob (blob), $queue (queue) and $table (table)"
 fi
 
+# Credentials and secrets are encrypted with ENCRYPTION_KEY; locally a key is made once and kept beside the data.
+if [ -z "${ENCRYPTION_KEY:-}" ]; then
+  mkdir -p .azurite
+  [ -s .azurite/encryption.key ] || (umask 077 && openssl rand -base64 32 > .azurite/encryption.key)
+  export ENCRYPTION_KEY=$(cat .azurite/encryption.key)
+fi
+
 echo "run.sh: serving on http://127.0.0.1:${PORT:-7071}"
 # From its own folder, as the Functions host runs it (workingDirectory "bin"), so it finds its appsettings.json.
 (cd "functions/Serverless.Functions/bin/${CONFIGURATION:-Debug}/net10.0" && exec dotnet Serverless.Functions.dll) &

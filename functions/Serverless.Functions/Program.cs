@@ -1,12 +1,14 @@
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integration.Components;
 using Serverless.Functions.Integration.Contracts;
 using Serverless.Functions.Integration.JsonApi;
 using Serverless.Functions.Integration.Resources;
 using Serverless.Functions.Integration.Users;
 using Serverless.Functions.Integration.Workspaces;
 using Serverless.Functions.Operations;
+using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
 
@@ -20,6 +22,9 @@ builder.Services.AddTriggers();
 builder.Services.AddOperations();
 builder.Services.AddTenancy();
 builder.Services.AddResources();
+builder.Services.AddBuiltInComponents();
+builder.Services.AddSingleton<ComponentEnvStore>();
+builder.Services.AddSingleton<IOperationHandler, ComponentMethodExecution>();
 
 var app = builder.Build();
 app.UseRequestIds();
@@ -36,6 +41,7 @@ app.MapContractsApi();
 app.MapWorkspacesApi();
 app.MapOperationsApi();
 app.MapStorageApi();
+app.MapComponentsApi();
 
 if (FunctionMetadata.TryRunCommand(app, args))
 {

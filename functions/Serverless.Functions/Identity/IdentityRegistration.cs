@@ -11,6 +11,7 @@ public static class IdentityRegistration
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserStore>();
+        SecretBox.AddSecretBox(services);
         services.AddSingleton(sp => BootstrapSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddStartupTask<Bootstrap>();
         services.AddAuthentication()

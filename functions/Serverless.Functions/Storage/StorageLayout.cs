@@ -16,8 +16,10 @@ public static class StorageLayout
         public const string Workspaces = "Workspaces";
         public const string Memberships = "Memberships";
         public const string Operations = "Operations";
+        public const string ComponentEnv = "ComponentEnv";
 
-        public static readonly IReadOnlyList<string> All = [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations];
+        public static readonly IReadOnlyList<string> All =
+            [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv];
     }
 
     public static class Queues

@@ -55,6 +55,7 @@ public sealed class HostingTests(ApiFixture api) : IClassFixture<ApiFixture>
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString();
         start.Environment["AzureWebJobsStorage"] = await Azurite.ConnectionStringAsync();
         start.Environment["STORAGE_NAME_PREFIX"] = api.Prefix + "host";
+        start.Environment["ENCRYPTION_KEY"] = api.EncryptionKey;
         start.Environment.Remove("PORT");
         using var process = Process.Start(start)!;
         process.BeginOutputReadLine();

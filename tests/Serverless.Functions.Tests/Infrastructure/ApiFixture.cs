@@ -24,6 +24,8 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string AdminKey { get; } = ApiKeys.New();
 
+    public string EncryptionKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     public string ConnectionString { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -42,6 +44,7 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting(StorageAccount.NamePrefixSetting, Prefix);
         builder.UseSetting(Bootstrap.EmailSetting, AdminEmail);
         builder.UseSetting(Bootstrap.KeySetting, AdminKey);
+        builder.UseSetting(EncryptionOptions.KeySetting, EncryptionKey);
         // Retries fast, so tests that exhaust them finish in moments.
         builder.UseSetting("QUEUE_RETRY_DELAY", "00:00:00.050");
         builder.UseSetting("QUEUE_POLL_INTERVAL", "00:00:01");

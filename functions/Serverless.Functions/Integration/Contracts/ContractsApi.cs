@@ -98,7 +98,7 @@ public static class ContractsApi
         var caller = Caller.From(principal);
         var access = (await services.Access.ContractAsync(caller, id, cancellationToken)).RequireWritable();
         var input = await JsonApiBody.ReadAsync<ContractInput>(request, Type, cancellationToken);
-        CheckId(input.Id, id);
+        JsonApiBody.CheckId(input.Id, id);
         var a = input.Attributes;
         var rules = new AttributeRules();
         var name = a.Name is null ? null : rules.Required(a.Name, "name");
@@ -260,7 +260,7 @@ public static class ContractsApi
         var caller = Caller.From(principal);
         var access = (await services.Access.ContractAsync(caller, id, cancellationToken)).Require(Permissions.ContractsMembershipEdit).RequireWritable();
         var input = await JsonApiBody.ReadAsync<MemberInput>(request, Members.ContractMemberType, cancellationToken);
-        CheckId(input.Id, userId);
+        JsonApiBody.CheckId(input.Id, userId);
         var roles = CheckMemberRoles(input.Attributes.Roles, access.Contract, RoleCatalog.ContractsScope);
         var user = await services.Users.GetAsync(caller.TenantId, userId, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound("user", userId, "USER_ID"));
@@ -311,15 +311,6 @@ public static class ContractsApi
         }
         rules.ThrowIfAny();
         return roles!.Distinct().ToList();
-    }
-
-    /// <summary>A body's <c>data.id</c>, when given, must name the resource of the URL.</summary>
-    public static void CheckId(string? bodyId, string pathId)
-    {
-        if (bodyId is not null && bodyId != pathId)
-        {
-            throw new ApiException(ApiError.Conflict("/data/id", $"'data.id' is '{bodyId}', but the URL names '{pathId}'."));
-        }
     }
 
     private static ContractEntity RequireAdminOrServiceAccount(ContractAccess access, Caller caller, string action) =>

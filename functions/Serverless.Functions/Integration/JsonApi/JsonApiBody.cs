@@ -85,6 +85,15 @@ public static partial class JsonApiBody
         return id.GetString();
     }
 
+    /// <summary>A body's <c>data.id</c>, when given, must name the resource of the URL (JSON:API: 409 otherwise).</summary>
+    public static void CheckId(string? bodyId, string pathId)
+    {
+        if (bodyId is not null && bodyId != pathId)
+        {
+            throw new ApiException(ApiError.Conflict("/data/id", $"'data.id' is '{bodyId}', but the URL names '{pathId}'."));
+        }
+    }
+
     public static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media) &&
         (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||

@@ -131,7 +131,7 @@ public static class WorkspacesApi
     {
         var access = (await services.Access.WorkspaceAsync(Caller.From(principal), id, cancellationToken)).RequireWritable();
         var input = await JsonApiBody.ReadAsync<WorkspaceInput>(request, Type, cancellationToken);
-        ContractsApi.CheckId(input.Id, id);
+        JsonApiBody.CheckId(input.Id, id);
         var a = input.Attributes;
         var rules = new AttributeRules();
         var name = a.Name is null ? null : rules.Required(a.Name, "name");
@@ -170,7 +170,7 @@ public static class WorkspacesApi
         {
             throw new ApiException(ApiError.InvalidField("/data/id", "'data.id' is required: the id of the user."));
         }
-        ContractsApi.CheckId(input.Id, userId);
+        JsonApiBody.CheckId(input.Id, userId);
         var roles = ContractsApi.CheckMemberRoles(input.Attributes.Roles, access.Contract, RoleCatalog.WorkspacesScope);
         var user = await services.Users.GetAsync(caller.TenantId, userId, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound("user", userId, "USER_ID"));
