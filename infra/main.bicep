@@ -24,6 +24,10 @@ param bootstrapAdminEmail string = ''
 @description('API key of the first tenant admin (at least 32 characters); stored in Key Vault.')
 param bootstrapAdminApiKey string = ''
 
+@secure()
+@description('Key that encrypts credentials and secrets at rest: 32 random bytes, base64 (openssl rand -base64 32). Stored in Key Vault.')
+param encryptionKey string
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName }
 
@@ -64,6 +68,7 @@ module vault 'modules/keyvault.bicep' = {
     principalId: identity.properties.principalId
     bootstrapAdminApiKey: bootstrapAdminApiKey
     storeBootstrapAdminApiKey: !empty(bootstrapAdminApiKey)
+    encryptionKey: encryptionKey
   }
 }
 
@@ -83,6 +88,7 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     bootstrapAdminEmail: bootstrapAdminEmail
     bootstrapAdminApiKeyReference: vault.outputs.bootstrapAdminApiKeyReference
+    encryptionKeyReference: vault.outputs.encryptionKeyReference
   }
 }
 

@@ -13,6 +13,7 @@ param instanceMemoryMB int
 param maximumInstanceCount int
 param bootstrapAdminEmail string
 param bootstrapAdminApiKeyReference string
+param encryptionKeyReference string
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: 'plan-${environmentName}-${resourceToken}'
@@ -58,6 +59,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AZURE_CLIENT_ID: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    ENCRYPTION_KEY: encryptionKeyReference
   }, empty(bootstrapAdminApiKeyReference) ? {} : {
     BOOTSTRAP_ADMIN_EMAIL: bootstrapAdminEmail
     BOOTSTRAP_ADMIN_API_KEY: bootstrapAdminApiKeyReference

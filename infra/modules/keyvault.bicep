@@ -5,6 +5,8 @@ param tags object
 param principalId string
 @secure()
 param bootstrapAdminApiKey string
+@secure()
+param encryptionKey string
 @description('Whether bootstrapAdminApiKey was given; a separate flag keeps the secret out of every output expression.')
 param storeBootstrapAdminApiKey bool
 
@@ -27,6 +29,12 @@ resource bootstrapKey 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (store
   properties: { value: bootstrapAdminApiKey }
 }
 
+resource encryption 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
+  parent: vault
+  name: 'encryption-key'
+  properties: { value: encryptionKey }
+}
+
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, principalId, keyVaultSecretsUser)
   scope: vault
@@ -38,3 +46,4 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output bootstrapAdminApiKeyReference string = !storeBootstrapAdminApiKey ? '' : '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=bootstrap-admin-api-key)'
+output encryptionKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${encryption.name})'
