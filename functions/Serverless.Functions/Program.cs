@@ -3,6 +3,7 @@ using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Integration.Components;
 using Serverless.Functions.Integration.Contracts;
+using Serverless.Functions.Integration.Credentials;
 using Serverless.Functions.Integration.JsonApi;
 using Serverless.Functions.Integration.Resources;
 using Serverless.Functions.Integration.Users;
@@ -25,6 +26,8 @@ builder.Services.AddResources();
 builder.Services.AddBuiltInComponents();
 builder.Services.AddSingleton<ComponentEnvStore>();
 builder.Services.AddSingleton<IOperationHandler, ComponentMethodExecution>();
+builder.Services.AddSingleton<CredentialStore>();
+builder.Services.AddSingleton<ITenancyHooks, CredentialTenancyHooks>();
 
 var app = builder.Build();
 app.UseRequestIds();
@@ -42,6 +45,7 @@ app.MapWorkspacesApi();
 app.MapOperationsApi();
 app.MapStorageApi();
 app.MapComponentsApi();
+app.MapCredentialsApi();
 
 if (FunctionMetadata.TryRunCommand(app, args))
 {

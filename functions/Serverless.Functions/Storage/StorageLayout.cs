@@ -17,9 +17,10 @@ public static class StorageLayout
         public const string Memberships = "Memberships";
         public const string Operations = "Operations";
         public const string ComponentEnv = "ComponentEnv";
+        public const string Credentials = "Credentials";
 
         public static readonly IReadOnlyList<string> All =
-            [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv];
+            [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials];
     }
 
     public static class Queues

@@ -22,22 +22,45 @@ public static partial class ComponentsApi
 
     /// <summary>SE-1: <c>verifyCredentials(fields)</c>; needs workspaces.credential.edit in the workspace.</summary>
     public static Task<JsonHttpResult<Document>> VerifyCredential(string id, string revision, HttpContext context, ClaimsPrincipal principal,
-        AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, CancellationToken cancellationToken) =>
-        StartAsync(ComponentMethod.Verify, id, revision, context, principal, access, catalog, operations, secrets, cancellationToken);
+        AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
+        CancellationToken cancellationToken) =>
+        StartAsync(ComponentMethod.Verify, id, revision, context, principal, access, catalog, operations, secrets, credentials, cancellationToken);
 
     /// <summary>SE-2: <c>getMetaModel</c> of <c>attributes.module</c>; needs workspaces.flow.edit.</summary>
     public static Task<JsonHttpResult<Document>> DynamicMetadata(string id, string revision, HttpContext context, ClaimsPrincipal principal,
-        AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, CancellationToken cancellationToken) =>
-        StartAsync(ComponentMethod.DynamicMetadata, id, revision, context, principal, access, catalog, operations, secrets, cancellationToken);
+        AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
+        CancellationToken cancellationToken) =>
+        StartAsync(ComponentMethod.DynamicMetadata, id, revision, context, principal, access, catalog, operations, secrets, credentials, cancellationToken);
 
     /// <summary>SE-3: the select-model method <c>attributes.method</c> of <c>attributes.module</c>; needs workspaces.flow.edit.</summary>
     public static Task<JsonHttpResult<Document>> SelectModel(string id, string revision, HttpContext context, ClaimsPrincipal principal,
-        AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, CancellationToken cancellationToken) =>
-        StartAsync(ComponentMethod.SelectModel, id, revision, context, principal, access, catalog, operations, secrets, cancellationToken);
+        AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
+        CancellationToken cancellationToken) =>
+        StartAsync(ComponentMethod.SelectModel, id, revision, context, principal, access, catalog, operations, secrets, credentials, cancellationToken);
+
+    private static async Task<JsonObject> CredentialKeysAsync(string credentialId, string workspaceId, BuiltInComponent component, Caller caller,
+        AccessControl access, Credentials.CredentialStore credentials, CancellationToken cancellationToken)
+    {
+        Credentials.CredentialEntity credential;
+        try
+        {
+            (credential, _) = await Credentials.CredentialsApi.FindAsync(credentialId, caller, access, credentials, write: false, cancellationToken);
+        }
+        catch (ApiException)
+        {
+            throw new ApiException(ApiError.InvalidField("/data/relationships/credential", $"No credential with id '{credentialId}' exists."));
+        }
+        if (credential.WorkspaceId != workspaceId || credential.ComponentId != component.Id)
+        {
+            throw new ApiException(ApiError.InvalidField("/data/relationships/credential",
+                $"Credential {credentialId} is not a credential of {component.RepoName} in workspace {workspaceId}."));
+        }
+        return credentials.OpenKeys(credential);
+    }
 
     private static async Task<JsonHttpResult<Document>> StartAsync(ComponentMethod method, string id, string revision, HttpContext context,
         ClaimsPrincipal principal, AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets,
-        CancellationToken cancellationToken)
+        Credentials.CredentialStore credentials, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
         var component = FindRevision(catalog, id, revision);
@@ -56,12 +79,17 @@ public static partial class ComponentsApi
         rules.ThrowIfAny();
         var workspaceId = JsonApiBody.RelationshipId(input.Relationships, "workspace", "workspace", required: true)!;
         (await access.WorkspaceAsync(caller, workspaceId, cancellationToken)).Require(method.Permission);
-        if (JsonApiBody.RelationshipId(input.Relationships, "credential", "credential", required: false) is { } credential)
+        var fields = input.Attributes.Fields!;
+        if (JsonApiBody.RelationshipId(input.Relationships, "credential", Credentials.CredentialsApi.Type, required: false) is { } credentialId)
         {
-            // Stored credentials are not part of the API yet, so none can be named.
-            throw new ApiException(ApiError.InvalidField("/data/relationships/credential", $"No credential with id '{credential}' exists."));
+            // cfg = the credential's keys, then the step fields sent with the request (component-model §2.9).
+            fields = await CredentialKeysAsync(credentialId, workspaceId, component, caller, access, credentials, cancellationToken);
+            foreach (var (name, value) in input.Attributes.Fields!)
+            {
+                fields[name] = value?.DeepClone();
+            }
         }
-        var payload = new ComponentMethodInput(method.Name, component.Id, input.Attributes.Module, input.Attributes.Method, input.Attributes.Fields!);
+        var payload = new ComponentMethodInput(method.Name, component.Id, input.Attributes.Module, input.Attributes.Method, fields);
         var sealedInput = secrets.Seal(JsonSerializer.Serialize(payload), ComponentMethodExecution.Purpose);
         var operation = await operations.StartAsync(ComponentMethodExecution.KindName, caller, workspaceId, sealedInput, cancellationToken: cancellationToken);
         return OperationsApi.Accepted(context, operation);
