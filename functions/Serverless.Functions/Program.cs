@@ -1,6 +1,8 @@
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integration.AuthClients;
+using Serverless.Functions.Integration.AuthSecrets;
 using Serverless.Functions.Integration.Components;
 using Serverless.Functions.Integration.Contracts;
 using Serverless.Functions.Integration.Credentials;
@@ -28,6 +30,7 @@ builder.Services.AddSingleton<ComponentEnvStore>();
 builder.Services.AddSingleton<IOperationHandler, ComponentMethodExecution>();
 builder.Services.AddSingleton<CredentialStore>();
 builder.Services.AddSingleton<ITenancyHooks, CredentialTenancyHooks>();
+builder.Services.AddAuthClientsAndSecrets();
 
 var app = builder.Build();
 app.UseRequestIds();
@@ -46,6 +49,8 @@ app.MapOperationsApi();
 app.MapStorageApi();
 app.MapComponentsApi();
 app.MapCredentialsApi();
+app.MapAuthClientsApi();
+app.MapAuthSecretsApi();
 
 if (FunctionMetadata.TryRunCommand(app, args))
 {

@@ -18,9 +18,11 @@ public static class StorageLayout
         public const string Operations = "Operations";
         public const string ComponentEnv = "ComponentEnv";
         public const string Credentials = "Credentials";
+        public const string AuthClients = "AuthClients";
+        public const string AuthSecrets = "AuthSecrets";
 
         public static readonly IReadOnlyList<string> All =
-            [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials];
+            [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets];
     }
 
     public static class Queues
