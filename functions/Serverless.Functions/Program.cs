@@ -6,8 +6,10 @@ using Serverless.Functions.Integration.AuthSecrets;
 using Serverless.Functions.Integration.Components;
 using Serverless.Functions.Integration.Contracts;
 using Serverless.Functions.Integration.Credentials;
+using Serverless.Functions.Integration.DataSamples;
 using Serverless.Functions.Integration.JsonApi;
 using Serverless.Functions.Integration.Resources;
+using Serverless.Functions.Integration.SshKeys;
 using Serverless.Functions.Integration.Users;
 using Serverless.Functions.Integration.Workspaces;
 using Serverless.Functions.Operations;
@@ -31,6 +33,9 @@ builder.Services.AddSingleton<IOperationHandler, ComponentMethodExecution>();
 builder.Services.AddSingleton<CredentialStore>();
 builder.Services.AddSingleton<ITenancyHooks, CredentialTenancyHooks>();
 builder.Services.AddAuthClientsAndSecrets();
+builder.Services.AddSingleton<SshKeyStore>();
+builder.Services.AddSingleton<DataSampleStore>();
+builder.Services.AddSingleton<ITenancyHooks, DataSampleTenancyHooks>();
 
 var app = builder.Build();
 app.UseRequestIds();
@@ -51,6 +56,8 @@ app.MapComponentsApi();
 app.MapCredentialsApi();
 app.MapAuthClientsApi();
 app.MapAuthSecretsApi();
+app.MapSshKeysApi();
+app.MapDataSamplesApi();
 
 if (FunctionMetadata.TryRunCommand(app, args))
 {

@@ -20,9 +20,14 @@ public static class StorageLayout
         public const string Credentials = "Credentials";
         public const string AuthClients = "AuthClients";
         public const string AuthSecrets = "AuthSecrets";
+        public const string SshKeys = "SshKeys";
+        public const string DataSamples = "DataSamples";
 
         public static readonly IReadOnlyList<string> All =
-            [Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets];
+        [
+            Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets,
+            SshKeys, DataSamples,
+        ];
     }
 
     public static class Queues
@@ -38,6 +43,9 @@ public static class StorageLayout
         /// <summary>Files uploaded through signed URLs (RS-1), named "{tenantId}/{expires unix seconds}-{random}".</summary>
         public const string Uploads = "uploads";
 
-        public static readonly IReadOnlyList<string> All = [Uploads];
+        /// <summary>Data-sample results too large for a table row, named "{tenantId}/{sampleId}.json".</summary>
+        public const string DataSamples = "data-samples";
+
+        public static readonly IReadOnlyList<string> All = [Uploads, DataSamples];
     }
 }
