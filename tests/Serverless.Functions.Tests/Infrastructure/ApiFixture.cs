@@ -32,8 +32,14 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     {
         ConnectionString = await Azurite.ConnectionStringAsync();
         using var admin = AdminClient();
-        var response = await admin.GetAsync("/v2/users/me");
-        response.EnsureSuccessStatusCode();
+        // Start-up work (tables, bootstrap) runs in the background; on a loaded machine it can outlast one request's wait.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        HttpResponseMessage response;
+        while ((response = await admin.GetAsync("/v2/users/me")).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        Assert.True(response.IsSuccessStatusCode, $"The app did not become ready: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();

@@ -18,6 +18,10 @@ public static class Azurite
 
     public static string RepositoryRoot { get; } = Serverless.Functions.Hosting.FunctionMetadata.RepositoryRoot(AppContext.BaseDirectory);
 
+    /// <summary>
+    /// Starts Azurite on three free ports. A port found free can be taken again before Azurite binds it, and a loaded
+    /// machine can start it slowly, so a failed start is retried with new ports; the last failure reports Azurite's output.
+    /// </summary>
     private static async Task<string> StartAsync()
     {
         var azurite = Path.Combine(RepositoryRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
@@ -25,48 +29,67 @@ public static class Azurite
         {
             throw new InvalidOperationException($"Azurite is not installed at {azurite}; run `npm ci` (./test.sh does).");
         }
-        int[] ports = [FreePort(), FreePort(), FreePort()];
-        var start = new ProcessStartInfo("node")
+        var failures = new List<string>();
+        for (var attempt = 1; attempt <= 3; attempt++)
         {
-            ArgumentList =
+            int[] ports = [FreePort(), FreePort(), FreePort()];
+            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var start = new ProcessStartInfo("node")
             {
-                azurite, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
-                "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
-                "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
-                "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(),
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
+                ArgumentList =
+                {
+                    azurite, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                    "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
+                    "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
+                    "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(),
+                },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            if (await ListeningAsync(process, ports, TimeSpan.FromSeconds(60)))
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill(entireProcessTree: true);
+                    }
+                };
+                return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey + ";" +
+                       $"BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;" +
+                       $"QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;" +
+                       $"TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;";
+            }
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
             }
-        };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+            failures.Add($"attempt {attempt} on ports {string.Join(", ", ports)}: {string.Join(" | ", output)}");
+        }
+        throw new InvalidOperationException("Azurite did not start: " + string.Join("; ", failures));
+    }
+
+    private static async Task<bool> ListeningAsync(Process process, int[] ports, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
         foreach (var port in ports)
         {
             while (!await AcceptsAsync(port))
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
-                    throw new InvalidOperationException($"Azurite did not start listening on port {port}.");
+                    return false;
                 }
                 await Task.Delay(100);
             }
         }
-        return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey + ";" +
-               $"BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;" +
-               $"QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;" +
-               $"TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;";
+        return true;
     }
 
     public static int FreePort()
