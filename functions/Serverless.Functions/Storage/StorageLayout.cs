@@ -22,11 +22,13 @@ public static class StorageLayout
         public const string AuthSecrets = "AuthSecrets";
         public const string SshKeys = "SshKeys";
         public const string DataSamples = "DataSamples";
+        public const string Teams = "Teams";
+        public const string ComponentRepos = "ComponentRepos";
 
         public static readonly IReadOnlyList<string> All =
         [
             Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets,
-            SshKeys, DataSamples,
+            SshKeys, DataSamples, Teams, ComponentRepos,
         ];
     }
 

@@ -14,9 +14,10 @@ namespace Serverless.Functions.Integration.Components;
 
 /// <summary>
 /// Components (seed 002, "Components"; spec §3.4): the catalog reads (CO-1..CO-7), environment variables (CO-12,
-/// CO-13), and the scheduled executions that run a component's methods (SE-1..SE-3, in ComponentsApi.Executions.cs).
-/// Every component here is a built-in with global access, so it is available to every contract and workspace and
-/// no whitelist restricts it; contracts' own component repositories (CO-8..CO-11) are not built yet.
+/// CO-13), contracts' own repositories (CO-8..CO-11, in ComponentsApi.Repositories.cs), and the scheduled executions
+/// that run a component's methods (SE-1..SE-3, in ComponentsApi.Executions.cs). Built-ins have global access: every
+/// contract and workspace may use them and no whitelist restricts them. The tenant-level whitelist feature flag has no
+/// setting yet, so workspaces see their contract's own repositories and shared ones.
 /// </summary>
 public static partial class ComponentsApi
 {
@@ -31,6 +32,10 @@ public static partial class ComponentsApi
         components.MapGet("/{id}", GetComponent);
         components.MapGet("/{id}/versions", ListVersions);
         components.MapGet("/{id}/versions/{revision}/descriptor", GetDescriptor);
+        components.MapPost("/", CreateRepository);
+        components.MapPatch("/{id}", UpdateAccess);
+        components.MapDelete("/{id}", DeleteComponent);
+        components.MapDelete("/{id}/versions/{versionId}", DeleteVersion);
         components.MapGet("/{id}/env", GetEnv);
         components.MapPut("/{id}/env", PutEnv);
         components.MapPost("/{id}/versions/{revision}/verify-credential", VerifyCredential);
@@ -60,69 +65,114 @@ public static partial class ComponentsApi
 
     /// <summary>CO-1: the components available to a contract; <c>filter[access]</c> private, public or all.</summary>
     public static async Task<JsonHttpResult<Document>> ListForContract(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
-        ComponentCatalog catalog, CancellationToken cancellationToken)
+        ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
         var contractId = request.Query["contract_id"].FirstOrDefault()
             ?? throw new ApiException(ApiError.InvalidParameter("contract_id", "'contract_id' is required."));
-        await access.ContractAsync(Caller.From(principal), contractId, cancellationToken);
+        var contract = (await access.ContractAsync(Caller.From(principal), contractId, cancellationToken)).Contract;
         var filter = request.Query["filter[access]"].FirstOrDefault() ?? "all";
         if (filter is not ("private" or "public" or "all"))
         {
             throw new ApiException(ApiError.InvalidParameter("filter[access]", "'filter[access]' is private, public or all."));
         }
-        // Built-ins are shared, never a contract's own.
-        return Collection(request, filter == "private" ? [] : catalog.All, whitelist: false);
+        // private: the contract's own repositories; public: what other contracts share (built-ins, tenant-access repositories).
+        var available = (await repos.OfTenantAsync(contract.TenantId, cancellationToken)).Where(r => r.AvailableTo(contract.Id)).ToList();
+        var own = available.Where(r => r.ContractId == contract.Id).ToList();
+        var shared = available.Where(r => r.ContractId != contract.Id).ToList();
+        return filter switch
+        {
+            "private" => Collection(request, [], own, whitelist: false),
+            "public" => Collection(request, catalog.All, shared, whitelist: false),
+            _ => Collection(request, catalog.All, available, whitelist: false),
+        };
     }
 
     /// <summary>CO-3: every component, for holders of tenants.component.list_all.</summary>
-    public static JsonHttpResult<Document> ListAll(HttpRequest request, ClaimsPrincipal principal, ComponentCatalog catalog)
+    public static async Task<JsonHttpResult<Document>> ListAll(HttpRequest request, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+        CancellationToken cancellationToken)
     {
-        if (!Caller.From(principal).HasTenantPermission(Permissions.TenantsComponentListAll))
+        var caller = Caller.From(principal);
+        if (!caller.HasTenantPermission(Permissions.TenantsComponentListAll))
         {
             throw new ApiException(ApiError.Forbidden($"Listing all components needs the {Permissions.TenantsComponentListAll} permission."));
         }
-        return Collection(request, catalog.All, whitelist: false);
+        var contractId = request.Query["contract_id"].FirstOrDefault();
+        var all = (await repos.OfTenantAsync(caller.TenantId, cancellationToken)).Where(r => contractId is null || r.ContractId == contractId).ToList();
+        return Collection(request, catalog.All, all, whitelist: false);
     }
 
-    /// <summary>CO-4.</summary>
-    public static JsonHttpResult<Document> GetComponent(string id, ComponentCatalog catalog) =>
-        JsonApiResults.Ok(Document.Of(Resource(Find(catalog, id), whitelist: false)) with { Included = Included(Find(catalog, id)) });
+    /// <summary>CO-4: a built-in, or a repository the caller can use.</summary>
+    public static async Task<JsonHttpResult<Document>> GetComponent(string id, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+        MembershipStore memberships, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(id) is { } component)
+        {
+            return JsonApiResults.Ok(Document.Of(Resource(component, whitelist: false)) with { Included = Included(component) });
+        }
+        var repo = await FindRepositoryAsync(id, Caller.From(principal), repos, memberships, cancellationToken);
+        return JsonApiResults.Ok(Document.Of(RepositoryResource(repo, whitelist: false)));
+    }
 
     /// <summary>CO-2: as CO-1, for a workspace the caller is a member of, with each component's whitelist.</summary>
     public static async Task<JsonHttpResult<Document>> ListForWorkspace(string workspaceId, HttpRequest request, ClaimsPrincipal principal,
-        AccessControl access, ComponentCatalog catalog, CancellationToken cancellationToken)
+        AccessControl access, ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
-        await RequireWorkspaceMemberAsync(access, principal, workspaceId, cancellationToken);
-        return Collection(request, catalog.All, whitelist: true);
+        var workspace = await RequireWorkspaceMemberAsync(access, principal, workspaceId, cancellationToken);
+        var available = (await repos.OfTenantAsync(workspace.TenantId, cancellationToken)).Where(r => r.AvailableTo(workspace.ContractId)).ToList();
+        return Collection(request, catalog.All, available, whitelist: true);
     }
 
     /// <summary>CO-5.</summary>
     public static async Task<JsonHttpResult<Document>> GetForWorkspace(string workspaceId, string id, ClaimsPrincipal principal, AccessControl access,
-        ComponentCatalog catalog, CancellationToken cancellationToken)
+        ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
-        await RequireWorkspaceMemberAsync(access, principal, workspaceId, cancellationToken);
-        var component = Find(catalog, id);
-        return JsonApiResults.Ok(Document.Of(Resource(component, whitelist: true)) with { Included = Included(component) });
+        var workspace = await RequireWorkspaceMemberAsync(access, principal, workspaceId, cancellationToken);
+        if (catalog.Find(id) is { } component)
+        {
+            return JsonApiResults.Ok(Document.Of(Resource(component, whitelist: true)) with { Included = Included(component) });
+        }
+        var repo = await repos.GetAsync(workspace.TenantId, id, cancellationToken);
+        return repo is not null && repo.AvailableTo(workspace.ContractId)
+            ? JsonApiResults.Ok(Document.Of(RepositoryResource(repo, whitelist: true)))
+            : throw new ApiException(ApiError.NotFound(Type, id, "COMPONENT_ID"));
     }
 
     /// <summary>CO-6: one version per built-in, its current revision.</summary>
-    public static JsonHttpResult<Document> ListVersions(string id, ComponentCatalog catalog)
+    /// <remarks>A repository has no versions: nothing here builds its code.</remarks>
+    public static async Task<JsonHttpResult<Document>> ListVersions(string id, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+        MembershipStore memberships, CancellationToken cancellationToken)
     {
-        var component = Find(catalog, id);
-        return JsonApiResults.Ok(new Document(new[] { Version(component) }) { Links = new CollectionLinks($"/v2/components/{component.Id}/versions") });
+        IReadOnlyList<Resource> versions = [];
+        if (catalog.Find(id) is { } component)
+        {
+            versions = [Version(component)];
+        }
+        else
+        {
+            await FindRepositoryAsync(id, Caller.From(principal), repos, memberships, cancellationToken);
+        }
+        return JsonApiResults.Ok(new Document(versions) { Links = new CollectionLinks($"/v2/components/{id}/versions") });
     }
 
     /// <summary>CO-7: the descriptor of a revision, or of <c>latest</c>.</summary>
-    public static JsonHttpResult<Document> GetDescriptor(string id, string revision, ComponentCatalog catalog) =>
-        JsonApiResults.Ok(Document.Of(DescriptorResource(FindRevision(catalog, id, revision))));
+    public static async Task<JsonHttpResult<Document>> GetDescriptor(string id, string revision, ClaimsPrincipal principal, ComponentCatalog catalog,
+        ComponentRepoStore repos, MembershipStore memberships, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(id) is null)
+        {
+            await FindRepositoryAsync(id, Caller.From(principal), repos, memberships, cancellationToken);
+            throw new ApiException(ApiError.NotFound("version", revision, "GIT_REVISION"));
+        }
+        return JsonApiResults.Ok(Document.Of(DescriptorResource(FindRevision(catalog, id, revision))));
+    }
 
     /// <summary>CO-12: the tenant's environment variables for the component.</summary>
-    public static async Task<JsonHttpResult<Document>> GetEnv(string id, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentEnvStore env,
-        CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> GetEnv(string id, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+        MembershipStore memberships, ComponentEnvStore env, CancellationToken cancellationToken)
     {
-        var component = Find(catalog, id);
-        var vars = await env.GetAsync(Caller.From(principal).TenantId, component.Id, cancellationToken);
-        return JsonApiResults.Ok(Document.Of(EnvResource(component, vars)));
+        var caller = Caller.From(principal);
+        var componentId = catalog.Find(id)?.Id ?? (await FindRepositoryAsync(id, caller, repos, memberships, cancellationToken)).Id;
+        return JsonApiResults.Ok(Document.Of(EnvResource(componentId, await env.GetAsync(caller.TenantId, componentId, cancellationToken))));
     }
 
     /// <summary>
@@ -130,16 +180,26 @@ public static partial class ComponentsApi
     /// seed names no permission for this write: only a tenant admin may make it (docs/decisions/0007-components.md).
     /// </summary>
     public static async Task<JsonHttpResult<Document>> PutEnv(string id, HttpRequest request, ClaimsPrincipal principal, ComponentCatalog catalog,
-        ComponentEnvStore env, CancellationToken cancellationToken)
+        ComponentRepoStore repos, MembershipStore memberships, TeamStore teams, ComponentEnvStore env, CancellationToken cancellationToken)
     {
         var caller = Caller.From(principal);
-        var component = Find(catalog, id);
-        if (!caller.IsTenantAdmin)
+        string componentId;
+        if (catalog.Find(id) is { } builtIn)
         {
-            throw new ApiException(ApiError.Forbidden("Only a tenant admin can set a built-in component's environment variables."));
+            componentId = builtIn.Id;
+            if (!caller.IsTenantAdmin)
+            {
+                throw new ApiException(ApiError.Forbidden("Only a tenant admin can set a built-in component's environment variables."));
+            }
+        }
+        else
+        {
+            var repo = await FindRepositoryAsync(id, caller, repos, memberships, cancellationToken);
+            await RequireTeamMemberAsync(repo, caller, teams, cancellationToken);
+            componentId = repo.Id;
         }
         var input = await JsonApiBody.ReadAsync<EnvInput>(request, "component-env", cancellationToken);
-        JsonApiBody.CheckId(input.Id, component.Id);
+        JsonApiBody.CheckId(input.Id, componentId);
         var vars = input.Attributes.Vars ?? throw new ApiException(ApiError.InvalidField("/data/attributes/vars", "'vars' is required: an object of names to values."));
         var rules = new AttributeRules();
         var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -150,19 +210,18 @@ public static partial class ComponentsApi
             values[name] = value is JsonValue s && s.TryGetValue<string>(out var text) ? text : "";
         }
         rules.ThrowIfAny();
-        await env.SetAsync(caller.TenantId, component.Id, values, cancellationToken);
-        return JsonApiResults.Ok(Document.Of(EnvResource(component, values)));
+        await env.SetAsync(caller.TenantId, componentId, values, cancellationToken);
+        return JsonApiResults.Ok(Document.Of(EnvResource(componentId, values)));
     }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    private static async Task RequireWorkspaceMemberAsync(AccessControl access, ClaimsPrincipal principal, string workspaceId, CancellationToken cancellationToken)
+    private static async Task<WorkspaceEntity> RequireWorkspaceMemberAsync(AccessControl access, ClaimsPrincipal principal, string workspaceId,
+        CancellationToken cancellationToken)
     {
-        if (!(await access.WorkspaceAsync(Caller.From(principal), workspaceId, cancellationToken)).IsMember)
-        {
-            throw new ApiException(ApiError.Forbidden("Only members of the workspace see its components."));
-        }
+        var workspace = await access.WorkspaceAsync(Caller.From(principal), workspaceId, cancellationToken);
+        return workspace.IsMember ? workspace.Workspace : throw new ApiException(ApiError.Forbidden("Only members of the workspace see its components."));
     }
 
     internal static BuiltInComponent Find(ComponentCatalog catalog, string id) =>
@@ -177,8 +236,10 @@ public static partial class ComponentsApi
             : throw new ApiException(ApiError.NotFound("version", revision, "GIT_REVISION"));
     }
 
-    private static JsonHttpResult<Document> Collection(HttpRequest request, IReadOnlyList<BuiltInComponent> components, bool whitelist) =>
-        JsonApiResults.Ok(new Document(components.Select(c => Resource(c, whitelist)).ToList())
+    private static JsonHttpResult<Document> Collection(HttpRequest request, IReadOnlyList<BuiltInComponent> components,
+        IReadOnlyList<ComponentRepoEntity> repositories, bool whitelist) =>
+        JsonApiResults.Ok(new Document(components.Select(c => Resource(c, whitelist))
+            .Concat(repositories.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => RepositoryResource(r, whitelist))).ToList())
         {
             Included = components.SelectMany(Included).ToList(),
             Links = new CollectionLinks(request.Path + request.QueryString),
@@ -243,8 +304,8 @@ public static partial class ComponentsApi
         };
     }
 
-    private static Resource EnvResource(BuiltInComponent component, IReadOnlyDictionary<string, string> vars) =>
-        new(component.Id, "component-env", new EnvAttributes(vars)) { Links = new ResourceLinks($"/v2/component-envs/{component.Id}") };
+    private static Resource EnvResource(string componentId, IReadOnlyDictionary<string, string> vars) =>
+        new(componentId, "component-env", new EnvAttributes(vars)) { Links = new ResourceLinks($"/v2/component-envs/{componentId}") };
 }
 
 // ComponentEnv: PK = tenantId, RK = componentId → Vars, the JSON object of the tenant's variables for the component.
