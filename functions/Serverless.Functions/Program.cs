@@ -14,6 +14,7 @@ using Serverless.Functions.Integration.Users;
 using Serverless.Functions.Integration.Workspaces;
 using Serverless.Functions.Operations;
 using Serverless.Functions.Runtime.Components;
+using Serverless.Functions.StatusPage;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
 
@@ -38,6 +39,7 @@ builder.Services.AddAuthClientsAndSecrets();
 builder.Services.AddSingleton<SshKeyStore>();
 builder.Services.AddSingleton<DataSampleStore>();
 builder.Services.AddSingleton<ITenancyHooks, DataSampleTenancyHooks>();
+builder.Services.AddStatusPages();
 
 var app = builder.Build();
 app.UseRequestIds();
@@ -61,6 +63,7 @@ app.MapAuthClientsApi();
 app.MapAuthSecretsApi();
 app.MapSshKeysApi();
 app.MapDataSamplesApi();
+app.MapStatusPages();
 
 if (FunctionMetadata.TryRunCommand(app, args))
 {

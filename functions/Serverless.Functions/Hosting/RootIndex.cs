@@ -16,6 +16,7 @@ public static class RootIndex
     public static readonly IReadOnlyList<Surface> Surfaces =
     [
         new("Integration Platform API", "/v2", "Integration Platform REST API v2 (JSON:API)"),
+        new("Status Page API", "/api/v1", "Cachet 2.4 API v1; every page also at /pages/{slug}/api/v1, its HTML at /status and /pages/{slug}"),
     ];
 
     private static readonly Index Body = new(

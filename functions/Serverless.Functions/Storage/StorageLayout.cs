@@ -24,11 +24,15 @@ public static class StorageLayout
         public const string DataSamples = "DataSamples";
         public const string Teams = "Teams";
         public const string ComponentRepos = "ComponentRepos";
+        public const string StatusPages = "StatusPages";
+        public const string StatusItems = "StatusItems";
+        public const string StatusMetricPoints = "StatusMetricPoints";
+        public const string StatusNotifications = "StatusNotifications";
 
         public static readonly IReadOnlyList<string> All =
         [
             Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets,
-            SshKeys, DataSamples, Teams, ComponentRepos,
+            SshKeys, DataSamples, Teams, ComponentRepos, StatusPages, StatusItems, StatusMetricPoints, StatusNotifications,
         ];
     }
 
@@ -37,7 +41,10 @@ public static class StorageLayout
         /// <summary>Operation ids to run (the 202 / poll / 303 engine); failures end in "operations-poison".</summary>
         public const string Operations = "operations";
 
-        public static readonly IReadOnlyList<string> All = [Operations];
+        /// <summary>Status-page notification ids to mail (the outbox); failures end in "status-notifications-poison".</summary>
+        public const string StatusNotifications = "status-notifications";
+
+        public static readonly IReadOnlyList<string> All = [Operations, StatusNotifications];
     }
 
     public static class Containers

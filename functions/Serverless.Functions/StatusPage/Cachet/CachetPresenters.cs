@@ -1,0 +1,226 @@
+using System.Text.Json.Nodes;
+
+namespace Serverless.Functions.StatusPage.Cachet;
+
+/// <summary>Cachet's enumerations and their labels (spec §1.12).</summary>
+public static class CachetEnums
+{
+    public static readonly IReadOnlyList<string> ComponentStatus = ["Unknown", "Operational", "Performance Issues", "Partial Outage", "Major Outage"];
+
+    /// <summary>0 is Cachet's legacy "Scheduled" (2.4 has no label for it; the spec recommends this one).</summary>
+    public static readonly IReadOnlyList<string> IncidentStatus = ["Scheduled", "Investigating", "Identified", "Watching", "Fixed"];
+
+    public static readonly IReadOnlyList<string> ScheduleStatus = ["Upcoming", "In Progress", "Complete"];
+
+    public static readonly IReadOnlyList<string> MetricView = ["Last Hour", "Last 12 Hours", "Week", "Month"];
+
+    public static readonly IReadOnlyList<string> IncidentIcon =
+        ["icon ion-android-calendar", "icon ion-flag oranges", "icon ion-alert yellows", "icon ion-eye blues", "icon ion-checkmark greens"];
+
+    public static string Label(IReadOnlyList<string> labels, int value) => value >= 0 && value < labels.Count ? labels[value] : "Unknown";
+}
+
+/// <summary>What <c>data</c> holds for each resource (spec §2), with exactly Cachet's keys.</summary>
+public static class CachetPresenters
+{
+    public static JsonObject Component(StatusComponent c, CachetClock clock)
+    {
+        var o = RawComponent(c, d => clock.Format(d));
+        o["status_name"] = CachetEnums.Label(CachetEnums.ComponentStatus, c.Status);
+        var tags = JsonText.Parse(c.Tags) as JsonObject;
+        o["tags"] = tags is { Count: > 0 } ? tags : new JsonArray();
+        return o;
+    }
+
+    /// <summary>A component as stored, the way a group nests its members.</summary>
+    public static JsonObject RawComponent(StatusComponent c, Func<DateTimeOffset, string> date) => new()
+    {
+        ["id"] = c.Id,
+        ["name"] = c.Name,
+        ["description"] = c.Description,
+        ["link"] = c.Link,
+        ["status"] = c.Status,
+        ["order"] = c.Order,
+        ["group_id"] = c.GroupId,
+        ["created_at"] = date(c.CreatedAt),
+        ["updated_at"] = date(c.UpdatedAt),
+        ["deleted_at"] = null,
+        ["enabled"] = c.Enabled,
+        ["meta"] = JsonText.Parse(c.Meta),
+    };
+
+    /// <summary>Exactly the ten documented keys (spec §2.2): Cachet's own tests compare whole group objects.</summary>
+    public static JsonObject Group(StatusGroup g, IEnumerable<StatusComponent> components, CachetClock clock)
+    {
+        var enabled = components.Where(c => c.Enabled && c.GroupId == g.Id).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList();
+        var lowest = enabled.OrderByDescending(c => c.Status).ThenBy(c => c.Order).ToList();
+        return new JsonObject
+        {
+            ["id"] = g.Id,
+            ["name"] = g.Name,
+            ["created_at"] = clock.Format(g.CreatedAt),
+            ["updated_at"] = clock.Format(g.UpdatedAt),
+            ["order"] = g.Order,
+            ["collapsed"] = g.Collapsed,
+            ["visible"] = g.Visible,
+            ["enabled_components"] = new JsonArray([.. enabled.Select(c => RawComponent(c, CachetClock.Utc))]),
+            ["enabled_components_lowest"] = new JsonArray([.. lowest.Select(c => RawComponent(c, CachetClock.Utc))]),
+            ["lowest_human_status"] = lowest.Count > 0 ? CachetEnums.Label(CachetEnums.ComponentStatus, lowest[0].Status) : null,
+        };
+    }
+
+    /// <summary>An incident with its updates, newest first; <c>latest_*</c> and <c>is_resolved</c> follow the newest update.</summary>
+    public static JsonObject Incident(StatusIncident i, IReadOnlyList<StatusIncidentUpdate> updates, CachetPage page)
+    {
+        var clock = page.Clock;
+        var newest = updates.OrderByDescending(u => u.Id).ToList();
+        var latest = newest.Count > 0 ? newest[0].Status : i.Status;
+        var resolvedAt = newest.FirstOrDefault(u => u.Status == 4)?.CreatedAt;
+        var meta = JsonText.Parse(i.Meta) as JsonObject;
+        return new JsonObject
+        {
+            ["id"] = i.Id,
+            ["component_id"] = i.ComponentId,
+            ["name"] = i.Name,
+            ["status"] = i.Status,
+            ["visible"] = i.Visible,
+            ["message"] = i.Message,
+            ["created_at"] = clock.Format(i.CreatedAt),
+            ["updated_at"] = clock.Format(i.UpdatedAt),
+            ["deleted_at"] = null,
+            ["occurred_at"] = clock.Format(i.OccurredAt),
+            ["user_id"] = i.UserId,
+            ["stickied"] = i.Stickied,
+            ["notifications"] = false,
+            ["is_resolved"] = latest == 4,
+            ["updates"] = new JsonArray([.. newest.Select(RawUpdate)]),
+            ["human_status"] = CachetEnums.Label(CachetEnums.IncidentStatus, i.Status),
+            ["latest_update_id"] = newest.Count > 0 ? newest[0].Id : null,
+            ["latest_status"] = latest,
+            ["latest_human_status"] = CachetEnums.Label(CachetEnums.IncidentStatus, latest),
+            ["latest_icon"] = CachetEnums.Label(CachetEnums.IncidentIcon, latest),
+            ["permalink"] = $"{page.BaseUrl}/incidents/{i.Id}",
+            // Cachet 2.4 counts to now even once resolved; we stop the clock at the fixing update.
+            ["duration"] = newest.Count == 0 ? 0 : (long)((latest == 4 && resolvedAt is { } end ? end : clock.Now) - i.CreatedAt).TotalSeconds,
+            ["meta"] = meta is { Count: > 0 } ? meta : new JsonArray(),
+        };
+    }
+
+    public static JsonObject RawUpdate(StatusIncidentUpdate u) => new()
+    {
+        ["id"] = u.Id,
+        ["incident_id"] = u.IncidentId,
+        ["status"] = u.Status,
+        ["message"] = u.Message,
+        ["user_id"] = u.UserId,
+        ["created_at"] = CachetClock.Utc(u.CreatedAt),
+        ["updated_at"] = CachetClock.Utc(u.UpdatedAt),
+    };
+
+    public static JsonObject Update(StatusIncidentUpdate u, CachetPage page) => new()
+    {
+        ["id"] = u.Id,
+        ["incident_id"] = u.IncidentId,
+        ["status"] = u.Status,
+        ["message"] = u.Message,
+        ["user_id"] = u.UserId,
+        ["created_at"] = page.Clock.Format(u.CreatedAt),
+        ["updated_at"] = page.Clock.Format(u.UpdatedAt),
+        ["human_status"] = CachetEnums.Label(CachetEnums.IncidentStatus, u.Status),
+        ["permalink"] = $"{page.BaseUrl}/incidents/{u.IncidentId}#update-{u.Id}",
+    };
+
+    public static JsonObject Template(StatusTemplate t) => new()
+    {
+        ["id"] = t.Id,
+        ["name"] = t.Name,
+        ["slug"] = t.Slug,
+        ["template"] = t.Template,
+        ["created_at"] = CachetClock.Utc(t.CreatedAt),
+        ["updated_at"] = CachetClock.Utc(t.UpdatedAt),
+        ["deleted_at"] = null,
+    };
+
+    public static JsonObject Schedule(StatusSchedule s, CachetClock clock) => new()
+    {
+        ["id"] = s.Id,
+        ["name"] = s.Name,
+        ["message"] = s.Message,
+        ["status"] = s.Status,
+        ["scheduled_at"] = clock.Format(s.ScheduledAt),
+        ["completed_at"] = clock.Format(s.CompletedAt),
+        ["created_at"] = clock.Format(s.CreatedAt),
+        ["updated_at"] = clock.Format(s.UpdatedAt),
+        ["deleted_at"] = null,
+        ["components"] = new JsonArray([.. ScheduleComponents(s).Select(p => (JsonNode)new JsonObject { ["component_id"] = p.Key, ["component_status"] = p.Value })]),
+        ["human_status"] = CachetEnums.Label(CachetEnums.ScheduleStatus, s.Status),
+    };
+
+    /// <summary>Component id → the status it has while the maintenance is in progress.</summary>
+    public static SortedDictionary<int, int> ScheduleComponents(StatusSchedule s)
+    {
+        var map = new SortedDictionary<int, int>();
+        if (JsonText.Parse(s.Components) is JsonObject stored)
+        {
+            foreach (var (key, value) in stored)
+            {
+                if (int.TryParse(key, out var id) && value is JsonValue v && v.TryGetValue<int>(out var status))
+                {
+                    map[id] = status;
+                }
+            }
+        }
+        return map;
+    }
+
+    public static JsonObject Metric(StatusMetric m, CachetClock clock) => new()
+    {
+        ["id"] = m.Id,
+        ["name"] = m.Name,
+        ["suffix"] = m.Suffix,
+        ["description"] = m.Description,
+        ["default_value"] = (long)m.DefaultValue,
+        ["calc_type"] = m.CalcType,
+        ["display_chart"] = m.DisplayChart,
+        ["created_at"] = clock.Format(m.CreatedAt),
+        ["updated_at"] = clock.Format(m.UpdatedAt),
+        ["places"] = m.Places,
+        ["default_view"] = m.DefaultView,
+        ["threshold"] = m.Threshold,
+        ["order"] = m.Order,
+        ["visible"] = m.Visible,
+        ["default_view_name"] = CachetEnums.Label(CachetEnums.MetricView, m.DefaultView),
+    };
+
+    public static JsonObject Point(StatusMetricPoint p, CachetClock clock) => new()
+    {
+        ["id"] = p.Id,
+        ["metric_id"] = p.MetricId,
+        ["value"] = Math.Round(p.Value, 3),
+        ["counter"] = p.Counter,
+        ["created_at"] = clock.Format(p.CreatedAt),
+        ["updated_at"] = clock.Format(p.UpdatedAt),
+        ["calculated_value"] = Math.Round(p.Value * p.Counter, 3),
+    };
+
+    public static JsonObject Subscriber(StatusSubscriber s, IEnumerable<StatusSubscription> subscriptions, CachetClock clock) => new()
+    {
+        ["id"] = s.Id,
+        ["email"] = s.Email,
+        ["verify_code"] = s.VerifyCode,
+        ["phone_number"] = null,
+        ["slack_webhook_url"] = null,
+        ["global"] = s.Global,
+        ["created_at"] = clock.Format(s.CreatedAt),
+        ["updated_at"] = clock.Format(s.UpdatedAt),
+        ["verified_at"] = clock.Format(s.VerifiedAt),
+        ["subscriptions"] = new JsonArray([.. subscriptions.Where(x => x.SubscriberId == s.Id).OrderBy(x => x.Id).Select(x => (JsonNode)new JsonObject
+        {
+            ["id"] = x.Id,
+            ["subscriber_id"] = x.SubscriberId,
+            ["component_id"] = x.ComponentId,
+            ["created_at"] = CachetClock.Utc(x.CreatedAt),
+            ["updated_at"] = CachetClock.Utc(x.UpdatedAt),
+        })]),
+    };
+}

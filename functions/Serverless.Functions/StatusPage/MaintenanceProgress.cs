@@ -1,0 +1,54 @@
+using Serverless.Functions.Hosting;
+using Serverless.Functions.StatusPage.Cachet;
+
+namespace Serverless.Functions.StatusPage;
+
+/// <summary>
+/// Moves scheduled maintenance along its dates: an upcoming window whose start has come goes in progress and gives
+/// its components their maintenance status; a window in progress whose <c>completed_at</c> has passed completes and
+/// returns them to Operational (docs/decisions/0010-status-pages.md).
+/// </summary>
+public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore items, TimeProvider time, ILogger<MaintenanceProgress> logger) : ITimerJob
+{
+    public const string Name = "MaintenanceProgress";
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var page in await pages.AllAsync(cancellationToken))
+        {
+            foreach (var schedule in await items.ListAsync<StatusSchedule>(page.PageId, cancellationToken))
+            {
+                var ended = schedule.CompletedAt is { } end && end <= now;
+                var next = schedule.Status switch
+                {
+                    0 when schedule.ScheduledAt <= now && !ended => 1,
+                    0 or 1 when ended => 2,
+                    _ => schedule.Status,
+                };
+                if (next == schedule.Status)
+                {
+                    continue;
+                }
+                // Components first, then the schedule: a run stopped in between repeats the same component writes next
+                // time, as the schedule has not moved yet.
+                foreach (var (componentId, status) in CachetPresenters.ScheduleComponents(schedule))
+                {
+                    await items.MutateAsync<StatusComponent>(page.PageId, componentId, c =>
+                    {
+                        c.Status = next == 1 ? status : 1;
+                        c.UpdatedAt = now;
+                    }, cancellationToken);
+                }
+                await items.MutateAsync<StatusSchedule>(page.PageId, schedule.Id, s =>
+                {
+                    s.Status = next;
+                    s.UpdatedAt = now;
+                }, cancellationToken);
+                logger.LogInformation("Maintenance {ScheduleId} of page {PageId} is now {Status}", schedule.Id, page.PageId,
+                    CachetEnums.Label(CachetEnums.ScheduleStatus, next));
+            }
+        }
+    }
+}

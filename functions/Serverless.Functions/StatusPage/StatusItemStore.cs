@@ -1,0 +1,323 @@
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.StatusPage;
+
+// StatusItems: PK = pageId; RK = "{kind}-{id:D10}" for every item of a page (kinds: component, group, incident, update,
+//              template, schedule, metric, subscriber, subscription), and RK = "counter-{kind}" → Next, the last id given
+//              out. Cachet's ids are integers counted per page; an item and its counter change in one transaction, so
+//              ids are never reused. Soft-deleted items keep their row with DeletedAt set.
+// StatusMetricPoints: PK = "{pageId}-{metricId:D10}", RK = "{pointId:D10}" → a metric's points apart from the page's
+//              partition, as they are its one hot write; their ids come from the page's "counter-point".
+
+/// <summary>The columns every Cachet item has.</summary>
+public abstract class StatusItem : TableRow
+{
+    public int Id { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+}
+
+/// <summary>The row-key prefix of an item type.</summary>
+public interface IStatusKind
+{
+    static abstract string Kind { get; }
+}
+
+public sealed class StatusComponent : StatusItem, IStatusKind
+{
+    public static string Kind => "component";
+    public string Name { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string? Link { get; set; } = "";
+    public int Status { get; set; }
+    public int Order { get; set; }
+    public int GroupId { get; set; }
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Free-form JSON, stored as given; null when none.</summary>
+    public string? Meta { get; set; }
+
+    /// <summary>JSON object of tag slug → tag name.</summary>
+    public string Tags { get; set; } = "{}";
+}
+
+public sealed class StatusGroup : StatusItem, IStatusKind
+{
+    public static string Kind => "group";
+    public string Name { get; set; } = "";
+    public int Order { get; set; }
+    public int Collapsed { get; set; }
+    public int Visible { get; set; }
+}
+
+public sealed class StatusIncident : StatusItem, IStatusKind
+{
+    public static string Kind => "incident";
+    public int ComponentId { get; set; }
+    public string Name { get; set; } = "";
+    public int Status { get; set; }
+    public int Visible { get; set; } = 1;
+    public string Message { get; set; } = "";
+    public DateTimeOffset OccurredAt { get; set; }
+    public string? UserId { get; set; }
+    public bool Stickied { get; set; }
+
+    /// <summary>JSON object of meta key → value.</summary>
+    public string Meta { get; set; } = "{}";
+}
+
+public sealed class StatusIncidentUpdate : StatusItem, IStatusKind
+{
+    public static string Kind => "update";
+    public int IncidentId { get; set; }
+    public int Status { get; set; }
+    public string Message { get; set; } = "";
+    public string? UserId { get; set; }
+}
+
+public sealed class StatusTemplate : StatusItem, IStatusKind
+{
+    public static string Kind => "template";
+    public string Name { get; set; } = "";
+    public string Slug { get; set; } = "";
+    public string Template { get; set; } = "";
+}
+
+public sealed class StatusSchedule : StatusItem, IStatusKind
+{
+    public static string Kind => "schedule";
+    public string Name { get; set; } = "";
+    public string? Message { get; set; }
+    public int Status { get; set; }
+    public DateTimeOffset ScheduledAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>JSON object of affected component id → the status it has while the maintenance is in progress.</summary>
+    public string Components { get; set; } = "{}";
+}
+
+public sealed class StatusMetric : StatusItem, IStatusKind
+{
+    public static string Kind => "metric";
+    public string Name { get; set; } = "";
+    public string Suffix { get; set; } = "";
+    public string? Description { get; set; }
+    public double DefaultValue { get; set; }
+    public int CalcType { get; set; }
+    public bool DisplayChart { get; set; } = true;
+    public int Places { get; set; } = 2;
+    public int DefaultView { get; set; } = 1;
+    public int Threshold { get; set; } = 5;
+    public int Order { get; set; }
+    public int Visible { get; set; } = 1;
+}
+
+public sealed class StatusMetricPoint : StatusItem, IStatusKind
+{
+    public static string Kind => "point";
+    public int MetricId { get; set; }
+    public double Value { get; set; }
+    public int Counter { get; set; } = 1;
+}
+
+public sealed class StatusSubscriber : StatusItem, IStatusKind
+{
+    public static string Kind => "subscriber";
+    public string Email { get; set; } = "";
+    public string VerifyCode { get; set; } = "";
+    public bool Global { get; set; }
+    public DateTimeOffset? VerifiedAt { get; set; }
+}
+
+public sealed class StatusSubscription : StatusItem, IStatusKind
+{
+    public static string Kind => "subscription";
+    public int SubscriberId { get; set; }
+    public int ComponentId { get; set; }
+}
+
+public sealed class StatusCounter : TableRow
+{
+    public int Next { get; set; }
+}
+
+public sealed class StatusItemStore(StorageAccount storage)
+{
+    private const int Attempts = 10;
+
+    private readonly TableClient items = storage.Table(StorageLayout.Tables.StatusItems);
+    private readonly TableClient points = storage.Table(StorageLayout.Tables.StatusMetricPoints);
+
+    private static string Key<T>(int id) where T : IStatusKind => $"{T.Kind}-{id:D10}";
+
+    public async Task<T?> GetAsync<T>(string pageId, int id, CancellationToken cancellationToken = default) where T : StatusItem, IStatusKind, new()
+    {
+        if (id <= 0)
+        {
+            return null;
+        }
+        var row = await items.GetEntityIfExistsAsync<T>(pageId, Key<T>(id), cancellationToken: cancellationToken);
+        return row.HasValue && row.Value!.DeletedAt is null ? row.Value : null;
+    }
+
+    /// <summary>Every live item of the type, in id order (the row keys sort as the ids do).</summary>
+    public async Task<IReadOnlyList<T>> ListAsync<T>(string pageId, CancellationToken cancellationToken = default) where T : StatusItem, IStatusKind, new()
+    {
+        var (from, to) = ($"{T.Kind}-", $"{T.Kind}.");
+        var rows = await items.ListAsync<T>(TableClient.CreateQueryFilter($"PartitionKey eq {pageId} and RowKey gt {from} and RowKey lt {to}"), cancellationToken);
+        return rows.Where(r => r.DeletedAt is null).ToList();
+    }
+
+    /// <summary>Gives the item the page's next id of its type and adds it, both in one transaction.</summary>
+    public async Task<T> AddAsync<T>(string pageId, T item, CancellationToken cancellationToken = default) where T : StatusItem, IStatusKind, new()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (counter, action) = await NextAsync(pageId, T.Kind, cancellationToken);
+            item.PartitionKey = pageId;
+            item.Id = counter.Next;
+            item.RowKey = Key<T>(item.Id);
+            try
+            {
+                var response = await items.SubmitTransactionAsync([action, new(TableTransactionActionType.Add, item)], cancellationToken);
+                item.ETag = response.Value[1].Headers.ETag ?? default;
+                return item;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < Attempts)
+            {
+                // Another writer took this id first; take the next one.
+            }
+        }
+    }
+
+    /// <summary>Writes the item back if nobody changed it since it was read (Azure answers 412 otherwise).</summary>
+    public async Task UpdateAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem
+    {
+        var response = await items.UpdateEntityAsync(item, item.ETag, TableUpdateMode.Replace, cancellationToken);
+        item.ETag = response.Headers.ETag ?? default;
+    }
+
+    /// <summary>Reads, changes and writes the item, again from a fresh read when another writer got there first.</summary>
+    public async Task<T?> MutateAsync<T>(string pageId, int id, Action<T> change, CancellationToken cancellationToken = default)
+        where T : StatusItem, IStatusKind, new()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var item = await GetAsync<T>(pageId, id, cancellationToken);
+            if (item is null)
+            {
+                return null;
+            }
+            change(item);
+            try
+            {
+                await UpdateAsync(item, cancellationToken);
+                return item;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < Attempts)
+            {
+            }
+        }
+    }
+
+    public Task DeleteAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem =>
+        items.DeleteIfExistsAsync(item.PartitionKey, item.RowKey, cancellationToken);
+
+    public async Task<IReadOnlyList<StatusMetricPoint>> PointsAsync(string pageId, int metricId, DateTimeOffset? since = null,
+        CancellationToken cancellationToken = default)
+    {
+        var partition = PointPartition(pageId, metricId);
+        var filter = since is { } from
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and CreatedAt ge {from}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        return await points.ListAsync<StatusMetricPoint>(filter, cancellationToken);
+    }
+
+    public async Task<StatusMetricPoint?> GetPointAsync(string pageId, int metricId, int pointId, CancellationToken cancellationToken = default)
+    {
+        if (pointId <= 0)
+        {
+            return null;
+        }
+        var row = await points.GetEntityIfExistsAsync<StatusMetricPoint>(PointPartition(pageId, metricId), $"{pointId:D10}", cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    public async Task<StatusMetricPoint> AddPointAsync(string pageId, StatusMetricPoint point, CancellationToken cancellationToken = default)
+    {
+        // The id is taken before the point is written: a crash in between loses an id, never a point.
+        point.Id = await TakeIdAsync(pageId, StatusMetricPoint.Kind, cancellationToken);
+        point.PartitionKey = PointPartition(pageId, point.MetricId);
+        point.RowKey = $"{point.Id:D10}";
+        var response = await points.AddEntityAsync(point, cancellationToken);
+        point.ETag = response.Headers.ETag ?? default;
+        return point;
+    }
+
+    public async Task UpdatePointAsync(StatusMetricPoint point, CancellationToken cancellationToken = default)
+    {
+        var response = await points.UpdateEntityAsync(point, point.ETag, TableUpdateMode.Replace, cancellationToken);
+        point.ETag = response.Headers.ETag ?? default;
+    }
+
+    public Task DeletePointAsync(StatusMetricPoint point, CancellationToken cancellationToken = default) =>
+        points.DeleteIfExistsAsync(point.PartitionKey, point.RowKey, cancellationToken);
+
+    /// <summary>Deletes a metric's points in batches of one partition, as a metric's deletion takes them with it.</summary>
+    public async Task DeletePointsAsync(string pageId, int metricId, CancellationToken cancellationToken = default)
+    {
+        var all = await PointsAsync(pageId, metricId, cancellationToken: cancellationToken);
+        foreach (var batch in all.Chunk(100))
+        {
+            await points.SubmitTransactionAsync(batch.Select(p => new TableTransactionAction(TableTransactionActionType.Delete, p, ETag.All)), cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes every item and point of a page, as a deleted page takes its contents with it.</summary>
+    public async Task DeletePageAsync(string pageId, CancellationToken cancellationToken = default)
+    {
+        foreach (var metric in await ListAsync<StatusMetric>(pageId, cancellationToken))
+        {
+            await DeletePointsAsync(pageId, metric.Id, cancellationToken);
+        }
+        var all = await items.ListAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pageId}"), cancellationToken);
+        foreach (var batch in all.Chunk(100))
+        {
+            await items.SubmitTransactionAsync(batch.Select(p => new TableTransactionAction(TableTransactionActionType.Delete, p, ETag.All)), cancellationToken);
+        }
+    }
+
+    private async Task<int> TakeIdAsync(string pageId, string kind, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (counter, action) = await NextAsync(pageId, kind, cancellationToken);
+            try
+            {
+                await items.SubmitTransactionAsync([action], cancellationToken);
+                return counter.Next;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < Attempts)
+            {
+            }
+        }
+    }
+
+    private static string PointPartition(string pageId, int metricId) => $"{pageId}-{metricId:D10}";
+
+    private async Task<(StatusCounter Counter, TableTransactionAction Action)> NextAsync(string pageId, string kind, CancellationToken cancellationToken)
+    {
+        var row = await items.GetEntityIfExistsAsync<StatusCounter>(pageId, $"counter-{kind}", cancellationToken: cancellationToken);
+        if (row.HasValue)
+        {
+            var counter = row.Value!;
+            counter.Next++;
+            return (counter, new TableTransactionAction(TableTransactionActionType.UpdateReplace, counter, counter.ETag));
+        }
+        var first = new StatusCounter { PartitionKey = pageId, RowKey = $"counter-{kind}", Next = 1 };
+        return (first, new TableTransactionAction(TableTransactionActionType.Add, first));
+    }
+}

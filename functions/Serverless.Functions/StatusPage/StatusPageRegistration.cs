@@ -1,0 +1,56 @@
+using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
+using Serverless.Functions.StatusPage.Cachet;
+using Serverless.Functions.StatusPage.Notifications;
+
+namespace Serverless.Functions.StatusPage;
+
+public static class StatusPageRegistration
+{
+    public static IServiceCollection AddStatusPages(this IServiceCollection services)
+    {
+        services.AddSingleton<ISurfaceErrorWriter, CachetErrorWriter>();
+        services.AddSingleton<StatusPageStore>();
+        services.AddSingleton<StatusItemStore>();
+        services.AddSingleton<Mailer>();
+        services.AddSingleton<StatusNotifier>();
+        services.AddSingleton<StatusNotificationSender>();
+        services.AddQueueHandler<StatusNotificationSender>(StatusNotifier.Queue);
+        services.AddTimerJob<StatusNotificationSweep>(StatusNotificationSweep.Name, StatusNotificationSweep.Interval);
+        services.AddTimerJob<MaintenanceProgress>(MaintenanceProgress.Name, MaintenanceProgress.Interval);
+        // After the bootstrap admin's own start-up task, whose tenant the default page joins.
+        services.AddStartupTask<DefaultStatusPage>();
+        return services;
+    }
+
+    /// <summary>
+    /// The Cachet API twice over, for the default page at <c>/api/v1</c> (so a Cachet client's base URL is the host)
+    /// and for every page at <c>/pages/{slug}/api/v1</c>; the public HTML at <c>/status</c> and <c>/pages/{slug}</c>.
+    /// </summary>
+    public static void MapStatusPages(this IEndpointRouteBuilder app)
+    {
+        app.MapStatusPagesApi();
+        foreach (var api in new[] { app.MapFunctionGroup("StatusApi", "/api/v1"), app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}/api/v1") })
+        {
+            // Public reads may be fetched from any origin, as Cachet's CORS middleware allows (spec §1.11).
+            api.AddEndpointFilter(async (context, next) =>
+            {
+                var http = context.HttpContext;
+                if (HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Origin.Count > 0)
+                {
+                    http.Response.Headers.AccessControlAllowOrigin = "*";
+                }
+                return await next(context);
+            });
+            api.WithTags("StatusPage");
+            api.MapStatusGeneral();
+            api.MapStatusComponents();
+            api.MapStatusIncidents();
+            api.MapStatusSchedules();
+            api.MapStatusMetrics();
+            api.MapStatusSubscribers();
+        }
+        app.MapFunctionGroup("Status", "/status").MapStatusPageHtml();
+        app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").MapStatusPageHtml();
+    }
+}

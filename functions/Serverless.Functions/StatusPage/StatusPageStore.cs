@@ -1,0 +1,90 @@
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.StatusPage;
+
+// StatusPages: PK = "pages", RK = slug → PageId (stable: every item of the page is keyed by it), TenantId, Name.
+// One partition, so a rename (delete the old slug's row, insert the new one) is a single transaction, and listing a
+// tenant's pages is one small query.
+
+public sealed class StatusPageEntity : TableRow
+{
+    public const string Partition = "pages";
+
+    public string Slug => RowKey;
+    public string PageId { get; set; } = "";
+    public string TenantId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public DateTimeOffset Created { get; set; }
+}
+
+public sealed class StatusPageStore(StorageAccount storage)
+{
+    public const string DefaultSlug = "default";
+
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.StatusPages);
+
+    public async Task<StatusPageEntity?> FindAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        if (!IsSlug(slug))
+        {
+            return null;
+        }
+        var row = await table.GetEntityIfExistsAsync<StatusPageEntity>(StatusPageEntity.Partition, slug, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    public Task<IReadOnlyList<StatusPageEntity>> OfTenantAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        table.ListAsync<StatusPageEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StatusPageEntity.Partition} and TenantId eq {tenantId}"), cancellationToken);
+
+    public Task<IReadOnlyList<StatusPageEntity>> AllAsync(CancellationToken cancellationToken = default) =>
+        table.ListAsync<StatusPageEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {StatusPageEntity.Partition}"), cancellationToken);
+
+    /// <summary>Adds the page; false when its slug is taken.</summary>
+    public async Task<bool> TryAddAsync(StatusPageEntity page, CancellationToken cancellationToken = default)
+    {
+        page.PartitionKey = StatusPageEntity.Partition;
+        try
+        {
+            await table.AddEntityAsync(page, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Moves the page to a new slug and name in one transaction; false when the new slug is taken.</summary>
+    public async Task<bool> TryRenameAsync(StatusPageEntity page, string slug, string name, CancellationToken cancellationToken = default)
+    {
+        if (slug == page.Slug)
+        {
+            page.Name = name;
+            await table.UpdateEntityAsync(page, page.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        var moved = new StatusPageEntity
+        {
+            PartitionKey = StatusPageEntity.Partition, RowKey = slug, PageId = page.PageId, TenantId = page.TenantId, Name = name, Created = page.Created,
+        };
+        try
+        {
+            await table.SubmitTransactionAsync([new(TableTransactionActionType.Delete, page, page.ETag), new(TableTransactionActionType.Add, moved)], cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public Task DeleteAsync(StatusPageEntity page, CancellationToken cancellationToken = default) =>
+        table.DeleteEntityAsync(page.PartitionKey, page.RowKey, page.ETag, cancellationToken);
+
+    /// <summary>Lowercase letters, digits and single hyphens, as a URL path segment wants.</summary>
+    public static bool IsSlug(string slug) =>
+        slug.Length is > 0 and <= 63 && slug.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && slug[0] != '-' && slug[^1] != '-'
+        && !slug.Contains("--", StringComparison.Ordinal);
+}

@@ -1,0 +1,138 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Integration;
+using Serverless.Functions.Integration.JsonApi;
+
+namespace Serverless.Functions.StatusPage;
+
+/// <summary>
+/// Managing status pages (ours; Cachet serves one page, this product many): <c>/v2/status-pages</c>, in the
+/// Integration Platform's JSON:API dialect, as that is where tenant administration lives. Every user of the tenant
+/// lists its pages; only tenant admins create, rename (slug and name) and delete them. A page's API is then at
+/// <c>/pages/{slug}/api/v1</c> and its HTML at <c>/pages/{slug}</c>; the page whose slug is <c>default</c> is also
+/// served at <c>/api/v1</c> and <c>/status</c> (docs/decisions/0010-status-pages.md).
+/// </summary>
+public static class StatusPagesApi
+{
+    public const string Type = "status-page";
+
+    public static RouteGroupBuilder MapStatusPagesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapIntegrationGroup("StatusPages", "/v2/status-pages");
+        group.MapGet("/", ListPages);
+        group.MapPost("/", CreatePage);
+        group.MapPatch("/{id}", UpdatePage);
+        group.MapDelete("/{id}", DeletePage);
+        return group;
+    }
+
+    public sealed record PageAttributes(string Slug, string Name, string ApiUrl, string PublicUrl);
+
+    public sealed record PageInput(string? Slug, string? Name);
+
+    public static async Task<JsonHttpResult<Document>> ListPages(HttpRequest request, ClaimsPrincipal principal, StatusPageStore pages, CancellationToken cancellationToken)
+    {
+        var found = await pages.OfTenantAsync(Caller.From(principal).TenantId, cancellationToken);
+        return JsonApiResults.Ok(new Document(found.OrderBy(p => p.Slug, StringComparer.Ordinal).Select(p => Resource(request, p)).ToList())
+        {
+            Links = new CollectionLinks("/v2/status-pages"),
+        });
+    }
+
+    /// <summary>A taken slug is a 409, whichever tenant holds it: slugs are global, as they are URL paths.</summary>
+    public static async Task<JsonHttpResult<Document>> CreatePage(HttpRequest request, ClaimsPrincipal principal, StatusPageStore pages, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var caller = RequireAdmin(principal);
+        var input = await JsonApiBody.ReadAsync<PageInput>(request, Type, cancellationToken);
+        var (slug, name) = Validate(input.Attributes, required: true);
+        var page = new StatusPageEntity { RowKey = slug!, PageId = Ids.New(time), TenantId = caller.TenantId, Name = name!, Created = time.GetUtcNow() };
+        if (!await pages.TryAddAsync(page, cancellationToken))
+        {
+            throw new ApiException(ApiError.Conflict("/data/attributes/slug", $"The slug '{slug}' is taken."));
+        }
+        return JsonApiResults.Created(request.HttpContext.Response, Document.Of(Resource(request, page)), $"/v2/status-pages/{page.PageId}");
+    }
+
+    public static async Task<JsonHttpResult<Document>> UpdatePage(string id, HttpRequest request, ClaimsPrincipal principal, StatusPageStore pages,
+        CancellationToken cancellationToken)
+    {
+        var caller = RequireAdmin(principal);
+        var page = await FindAsync(pages, caller, id, cancellationToken);
+        var input = await JsonApiBody.ReadAsync<PageInput>(request, Type, cancellationToken);
+        JsonApiBody.CheckId(input.Id, id);
+        var (slug, name) = Validate(input.Attributes, required: false);
+        if (!await pages.TryRenameAsync(page, slug ?? page.Slug, name ?? page.Name, cancellationToken))
+        {
+            throw new ApiException(ApiError.Conflict("/data/attributes/slug", $"The slug '{slug}' is taken."));
+        }
+        return JsonApiResults.Ok(Document.Of(Resource(request, (await pages.FindAsync(slug ?? page.Slug, cancellationToken))!)));
+    }
+
+    /// <summary>The page goes at once (its URLs answer 404), then everything on it.</summary>
+    public static async Task<NoContent> DeletePage(string id, ClaimsPrincipal principal, StatusPageStore pages, StatusItemStore items,
+        CancellationToken cancellationToken)
+    {
+        var caller = RequireAdmin(principal);
+        var page = await FindAsync(pages, caller, id, cancellationToken);
+        await pages.DeleteAsync(page, cancellationToken);
+        await items.DeletePageAsync(page.PageId, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static Caller RequireAdmin(ClaimsPrincipal principal)
+    {
+        var caller = Caller.From(principal);
+        return caller.IsTenantAdmin ? caller : throw new ApiException(ApiError.Forbidden("Only a tenant admin can create, change or delete status pages."));
+    }
+
+    private static async Task<StatusPageEntity> FindAsync(StatusPageStore pages, Caller caller, string id, CancellationToken cancellationToken) =>
+        (await pages.OfTenantAsync(caller.TenantId, cancellationToken)).FirstOrDefault(p => p.PageId == id)
+        ?? throw new ApiException(ApiError.NotFound(Type, id));
+
+    private static (string? Slug, string? Name) Validate(PageInput input, bool required)
+    {
+        var rules = new AttributeRules();
+        var slug = required ? rules.Required(input.Slug, "slug", 63) : rules.MaxLength(input.Slug, "slug", 63);
+        var name = required ? rules.Required(input.Name, "name", 200) : rules.MaxLength(input.Name, "name", 200);
+        rules.Check(slug is null || StatusPageStore.IsSlug(slug), "slug", "'slug' is lowercase letters, digits and single hyphens, like 'acme-status'.");
+        rules.ThrowIfAny();
+        return (slug, name);
+    }
+
+    private static Resource Resource(HttpRequest request, StatusPageEntity page)
+    {
+        var root = $"{request.Scheme}://{request.Host}{request.PathBase}";
+        var prefix = page.Slug == StatusPageStore.DefaultSlug ? "" : $"/pages/{page.Slug}";
+        return new(page.PageId, Type, new PageAttributes(page.Slug, page.Name, $"{root}{prefix}/api/v1", Cachet.CachetPage.PublicUrl(request, page)))
+        {
+            Links = new ResourceLinks($"/v2/status-pages/{page.PageId}"),
+        };
+    }
+}
+
+/// <summary>Gives the bootstrap admin's tenant its first status page, <c>default</c>, served at <c>/status</c>. Idempotent.</summary>
+public sealed class DefaultStatusPage(BootstrapSettings settings, UserStore users, StatusPageStore pages, TimeProvider time,
+    ILogger<DefaultStatusPage> logger) : IStartupTask
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (settings.ApiKey is null || await pages.FindAsync(StatusPageStore.DefaultSlug, cancellationToken) is not null)
+        {
+            return;
+        }
+        var admin = await users.FindByApiKeyAsync(settings.ApiKey, cancellationToken)
+            ?? throw new InvalidOperationException("The bootstrap admin is not there yet.");
+        var page = new StatusPageEntity
+        {
+            RowKey = StatusPageStore.DefaultSlug, PageId = Ids.New(time), TenantId = admin.TenantId, Name = "Status", Created = time.GetUtcNow(),
+        };
+        if (await pages.TryAddAsync(page, cancellationToken))
+        {
+            logger.LogInformation("Status page {Slug} created for tenant {TenantId}", page.Slug, page.TenantId);
+        }
+    }
+}
