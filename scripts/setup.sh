@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what run.sh and test.sh need on a fresh machine: the pinned npm packages (Azurite, jsonata) and the .NET
-# build. Safe to run repeatedly; it does nothing that is already done.
+# Installs what run.sh and test.sh need on a fresh machine: the pinned npm packages (Azurite, jsonata, playwright-core),
+# Debian's Chromium for the browser tests, and the .NET build. Safe to run repeatedly; it does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,18 @@ retry() {
 
 if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
   retry npm ci --no-audit --no-fund --loglevel=error
+fi
+# The browser tests drive Debian's Chromium through playwright-core, which cannot download a browser of its own here.
+# CHROMIUM_PATH names another one.
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    retry $sudo apt-get update -qq
+    retry $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is missing and there is no apt-get; install it or set CHROMIUM_PATH, or the browser tests fail." >&2
+  fi
 fi
 retry dotnet restore Serverless.sln --nologo -v quiet
 dotnet build Serverless.sln --no-restore --nologo -v quiet -c "${CONFIGURATION:-Debug}"

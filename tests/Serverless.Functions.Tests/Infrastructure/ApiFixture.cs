@@ -63,7 +63,7 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         Storage.Table(table).ListAsync<Azure.Data.Tables.TableEntity>("");
 
     /// <summary>Redirects are not followed, so tests see the API's own 303s (and HttpClient would drop credentials anyway).</summary>
-    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public virtual HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     public HttpClient ClientFor(string email, string apiKey)
     {

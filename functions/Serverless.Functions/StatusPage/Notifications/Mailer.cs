@@ -33,8 +33,8 @@ public sealed class Mailer(IConfiguration configuration, ILogger<Mailer> logger)
     /// <summary>
     /// Sends one message to <paramref name="to"/>: <paramref name="textBody"/> as text/plain, and when given
     /// <paramref name="htmlBody"/> as its text/html alternative. Throws <see cref="InvalidOperationException"/> when
-    /// SMTP is not configured or a setting is malformed, <see cref="SmtpException"/> when the server refuses, and
-    /// <see cref="TimeoutException"/> when it stalls.
+    /// SMTP is not configured or a setting is malformed, <see cref="FormatException"/> for a malformed address,
+    /// <see cref="SmtpException"/> when the server refuses, and <see cref="TimeoutException"/> when it stalls.
     /// </summary>
     public async Task SendAsync(string to, string subject, string textBody, string? htmlBody = null, CancellationToken cancellationToken = default)
     {
@@ -52,7 +52,7 @@ public sealed class Mailer(IConfiguration configuration, ILogger<Mailer> logger)
         {
             Subject = subject,
             SubjectEncoding = Encoding.UTF8,
-            // text/plain's canonical line break is CRLF (RFC 2046); a bare LF would be sent encoded as a character.
+            // Callers write \n; text/plain's canonical line break, which the recipient decodes, is CRLF (RFC 2046).
             Body = textBody.ReplaceLineEndings("\r\n"),
             BodyEncoding = Encoding.UTF8,
             // Mostly-ASCII notices stay readable in the raw message, where base64 (the UTF-8 default) would not.
