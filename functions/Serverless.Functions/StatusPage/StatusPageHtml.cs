@@ -423,7 +423,7 @@ public static partial class StatusPageHtml
         .help{cursor:help;color:#999;text-decoration:none;border:1px solid #ccc;border-radius:50%;padding:0 5px;font-size:.75rem}
         .card{background:#fff;border:1px solid #e1e4e8;border-radius:6px;padding:12px 14px;margin:8px 0}.card h3,.card h4{margin:0 0 4px}
         .label{display:inline-block;font-size:.75rem;padding:2px 6px;border-radius:4px;background:#eef0f2}.i1{background:#fde8d8}.i2{background:#fff3c4}.i3{background:#dbe9fd}.i4{background:#dcf2e3}
-        .when{color:#777;font-size:.85rem}.quiet{color:#888}.update{border-top:1px dashed #e1e4e8;margin-top:8px;padding-top:8px}.update p{display:inline}
+        .when{color:#777;font-size:.85rem}.quiet{color:#888}.update{border-top:1px dashed #e1e4e8;margin-top:8px;padding-top:8px}.update p{display:inline}.update .when{margin-left:6px}
         .tag{display:inline-block;background:#eef0f2;border-radius:4px;padding:1px 6px;margin-right:4px;font-size:.8rem}
         figure.metric{background:#fff;border:1px solid #e1e4e8;border-radius:6px;margin:8px 0;padding:10px 14px}figure.metric svg{width:100%;height:120px}
         figcaption{display:flex;justify-content:space-between;font-weight:600}

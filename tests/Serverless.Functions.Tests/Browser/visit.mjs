@@ -1,7 +1,7 @@
 // Visits one page in headless Chromium, the way a person would, for the browser tests (Infrastructure/Browser.cs):
 //
 //   node visit.mjs <url> --screenshot <file.png> [--phone | --width N --height N]
-//                  [--click <selector>]... [--count <selector>]... [--timeout <ms>]
+//                  [--click <selector>]... [--select <selector>=<value>]... [--count <selector>]... [--timeout <ms>]
 //
 // It prints one JSON object on stdout: {url, status, title, text, html, counts, consoleErrors}. On failure it prints
 // the reason on stderr and exits 1. Debian's chromium is used, not a Playwright browser build, because a browser
@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
-const usage = 'usage: node visit.mjs <url> --screenshot <file.png> [--phone | --width N --height N] [--click <selector>]... [--count <selector>]... [--timeout <ms>]';
+const usage = 'usage: node visit.mjs <url> --screenshot <file.png> [--phone | --width N --height N] [--click <selector>]... [--select <selector>=<value>]... [--count <selector>]... [--timeout <ms>]';
 let browser;
 let parsed;
 try {
@@ -21,6 +21,7 @@ try {
       width: { type: 'string' },
       height: { type: 'string' },
       click: { type: 'string', multiple: true, default: [] },
+      select: { type: 'string', multiple: true, default: [] },
       count: { type: 'string', multiple: true, default: [] },
       timeout: { type: 'string', default: '30000' },
     },
@@ -82,6 +83,12 @@ try {
   await settle();
   for (const selector of options.click) {
     await page.click(selector);
+    await settle();
+  }
+  // Chooses an option the way a person does (change events fire); the selector ends at the last '='.
+  for (const choice of options.select) {
+    const at = choice.lastIndexOf('=');
+    await page.selectOption(choice.slice(0, at), choice.slice(at + 1));
     await settle();
   }
 

@@ -16,6 +16,9 @@ public sealed record BrowserOptions
     /// <summary>CSS selectors clicked in order after the page loads; the requests each click starts are waited for.</summary>
     public IReadOnlyList<string> Click { get; init; } = [];
 
+    /// <summary>Options chosen in select elements, after the clicks: (CSS selector of the select, option value).</summary>
+    public IReadOnlyList<(string Selector, string Value)> Select { get; init; } = [];
+
     /// <summary>CSS selectors whose matches are counted, after the clicks, into <see cref="BrowserVisit.Counts"/>.</summary>
     public IReadOnlyList<string> Count { get; init; } = [];
 
@@ -97,6 +100,10 @@ public static class Browser
         foreach (var selector in options.Click)
         {
             Add("--click", selector);
+        }
+        foreach (var (selector, value) in options.Select)
+        {
+            Add("--select", $"{selector}={value}");
         }
         foreach (var selector in options.Count)
         {
