@@ -147,6 +147,8 @@ public sealed class CachetApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         { "POST", "components", new { status = 5, link = "not a url", tags = new[] { "a" } }, ["The name field is required.", "The status may not be greater than 4.", "The link format is invalid.", "The tags must be a string."] },
         { "POST", "components", new { name = "x", status = -1, enabled = "maybe" }, ["The status must be at least 0.", "The enabled field must be true or false."] },
         { "PUT", "components/{component}", new { status = "high", meta = "flat" }, ["The status must be an integer.", "The meta must be an array."] },
+        { "PUT", "components/{component}", new { meta = new { big = new string('x', 20_000) } }, ["The meta may not be greater than 16000 characters."] },
+        { "POST", "incidents", new { name = new string('n', 300), message = new string('m', 20_000), status = 1 }, ["The name may not be greater than 255 characters.", "The message may not be greater than 16000 characters."] },
         { "POST", "components/groups", new { collapsed = 7 }, ["The name field is required.", "The collapsed must be between 0 and 4."] },
         { "PUT", "components/groups/{group}", new { visible = 3 }, ["The visible must be between 0 and 1."] },
         { "POST", "incidents", new { name = "x", status = 1, component_status = 2 }, ["The message field is required.", "The component id field is required when component status is present."] },

@@ -222,19 +222,24 @@ public sealed class CachetRules(CachetInput input)
         }
     }
 
-    /// <summary>An object or array (PHP's "array").</summary>
-    public JsonNode? Array(string key)
+    /// <summary>An object or array (PHP's "array"), at most <paramref name="max"/> characters of JSON, as a table column holds it.</summary>
+    public JsonNode? Array(string key, int max = 16_000)
     {
         if (!input.Has(key))
         {
             return null;
         }
-        if (input.Raw(key) is JsonObject or JsonArray)
+        if (input.Raw(key) is not (JsonObject or JsonArray))
         {
-            return input.Raw(key);
+            Fail(key, $"The {Attribute(key)} must be an array.");
+            return null;
         }
-        Fail(key, $"The {Attribute(key)} must be an array.");
-        return null;
+        if (input.Raw(key)!.ToJsonString().Length > max)
+        {
+            Fail(key, $"The {Attribute(key)} may not be greater than {max} characters.");
+            return null;
+        }
+        return input.Raw(key);
     }
 
     public string? Url(string key)
