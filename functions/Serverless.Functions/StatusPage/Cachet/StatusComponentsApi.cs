@@ -59,12 +59,11 @@ public static class StatusComponentsApi
         var silent = rules.Bool("silent") ?? false;
         rules.ThrowIfAny();
         var before = 0;
-        var updated = await store.MutateAsync<StatusComponent>(page.PageId, CachetPage.Id(id), c =>
+        var updated = await UpdateAsync<StatusComponent>(store, page, id, c =>
         {
             before = c.Status;
             Apply(c, input, creating: false);
-            c.UpdatedAt = page.Clock.Now;
-        }, cancellationToken) ?? throw CachetPage.NotFound();
+        }, cancellationToken);
         if (updated.Status != before && updated.Status != 0 && !silent)
         {
             await notifier.ComponentStatusChangedAsync(page, updated, before, cancellationToken);
@@ -173,11 +172,7 @@ public static class StatusComponentsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var updated = await store.MutateAsync<StatusGroup>(page.PageId, CachetPage.Id(id), g =>
-        {
-            Apply(g, input, creating: false);
-            g.UpdatedAt = page.Clock.Now;
-        }, cancellationToken) ?? throw CachetPage.NotFound();
+        var updated = await UpdateAsync<StatusGroup>(store, page, id, g => Apply(g, input, creating: false), cancellationToken);
         return CachetResults.Item(CachetPresenters.Group(updated, await store.ListAsync<StatusComponent>(page.PageId, cancellationToken), page.Clock));
     }
 
@@ -207,6 +202,15 @@ public static class StatusComponentsApi
         g.Collapsed = collapsed ?? g.Collapsed;
         g.Visible = visible ?? g.Visible;
     }
+
+    /// <summary>Changes the item of the path's id on this page and stamps it updated, or answers Cachet's 404.</summary>
+    internal static async Task<T> UpdateAsync<T>(StatusItemStore store, CachetPage page, string id, Action<T> change, CancellationToken cancellationToken)
+        where T : StatusItem, IStatusKind, new() =>
+        await store.MutateAsync<T>(page.PageId, CachetPage.Id(id), item =>
+        {
+            change(item);
+            item.UpdatedAt = page.Clock.Now;
+        }, cancellationToken) ?? throw CachetPage.NotFound();
 
     /// <summary>The item of the path's id on this page, or Cachet's 404.</summary>
     internal static async Task<T> FindAsync<T>(StatusItemStore store, CachetPage page, string id, CancellationToken cancellationToken)

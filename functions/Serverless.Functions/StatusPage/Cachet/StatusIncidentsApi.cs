@@ -236,13 +236,12 @@ public static class StatusIncidentsApi
         var status = rules.Int("status", min: 1, max: 4);
         var message = rules.Message("message");
         rules.ThrowIfAny();
-        var update = await store.MutateAsync<StatusIncidentUpdate>(page.PageId, CachetPage.Id(updateId), u =>
+        var update = await StatusComponentsApi.UpdateAsync<StatusIncidentUpdate>(store, page, updateId, u =>
         {
             u.Status = status ?? u.Status;
             u.Message = message ?? u.Message;
             u.UserId = page.User!.Id;
-            u.UpdatedAt = page.Clock.Now;
-        }, cancellationToken) ?? throw CachetPage.NotFound();
+        }, cancellationToken);
         return CachetResults.Item(CachetPresenters.Update(update, page));
     }
 
@@ -277,11 +276,7 @@ public static class StatusIncidentsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var template = await store.MutateAsync<StatusTemplate>(page.PageId, CachetPage.Id(id), t =>
-        {
-            Apply(t, input, creating: false);
-            t.UpdatedAt = page.Clock.Now;
-        }, cancellationToken) ?? throw CachetPage.NotFound();
+        var template = await StatusComponentsApi.UpdateAsync<StatusTemplate>(store, page, id, t => Apply(t, input, creating: false), cancellationToken);
         return CachetResults.Item(CachetPresenters.Template(template));
     }
 

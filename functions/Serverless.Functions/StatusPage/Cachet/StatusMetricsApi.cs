@@ -53,11 +53,7 @@ public static class StatusMetricsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var metric = await store.MutateAsync<StatusMetric>(page.PageId, CachetPage.Id(id), m =>
-        {
-            Apply(m, input, creating: false);
-            m.UpdatedAt = page.Clock.Now;
-        }, cancellationToken) ?? throw CachetPage.NotFound();
+        var metric = await StatusComponentsApi.UpdateAsync<StatusMetric>(store, page, id, m => Apply(m, input, creating: false), cancellationToken);
         return CachetResults.Item(CachetPresenters.Metric(metric, page.Clock));
     }
 
