@@ -236,6 +236,19 @@ public sealed class StatusItemStore(StorageAccount storage)
         return await points.ListAsync<StatusMetricPoint>(filter, cancellationToken);
     }
 
+    /// <summary>The newest point of the metric with exactly this value since <paramref name="since"/>: the one a repeat merges into.</summary>
+    public async Task<StatusMetricPoint?> SameValueSinceAsync(string pageId, int metricId, double value, DateTimeOffset since,
+        CancellationToken cancellationToken = default)
+    {
+        var partition = PointPartition(pageId, metricId);
+        // Values are kept to three decimals, so this window holds exactly the equal ones; and its bounds are never
+        // whole numbers, which the filter would write as Int32 literals that a Double column does not match.
+        var (low, high) = (value - 0.0001, value + 0.0001);
+        var found = await points.ListAsync<StatusMetricPoint>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and CreatedAt ge {since} and Value gt {low} and Value lt {high}"), cancellationToken);
+        return found.MaxBy(p => p.Id);
+    }
+
     public async Task<StatusMetricPoint?> GetPointAsync(string pageId, int metricId, int pointId, CancellationToken cancellationToken = default)
     {
         if (pointId <= 0)

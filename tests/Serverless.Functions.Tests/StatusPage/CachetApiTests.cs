@@ -352,12 +352,15 @@ public sealed class CachetApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         var again = await client.PostDataAsync($"{path}/metrics/{metric.Id()}/points", new { value = 120.5 });
         Assert.Equal(first.Id(), again.Id());
         Assert.Equal((2, 241.0), (again["counter"]!.GetValue<int>(), again["calculated_value"]!.GetValue<double>()));
+        var whole = await client.PostDataAsync($"{path}/metrics/{metric.Id()}/points", new { value = 120 });
+        Assert.NotEqual(first.Id(), whole.Id());
+        Assert.Equal(2, (await client.PostDataAsync($"{path}/metrics/{metric.Id()}/points", new { value = "120" }))["counter"]!.GetValue<int>());
         var old = await client.PostDataAsync($"{path}/metrics/{metric.Id()}/points", new { value = 7, timestamp = 1_700_000_014 });
         Assert.Equal("2023-11-14 22:13:30", old["created_at"]!.GetValue<string>());
         var moved = await client.PutAsJsonAsync($"{path}/metrics/{metric.Id()}/points/{old.Id()}", new { timestamp = "1700000015" }).DataAsync();
         Assert.Equal(7, moved["value"]!.GetValue<double>());
         var points = await (await client.GetAsync($"{path}/incidents/metrics/{metric.Id()}/points")).ReadJsonAsync();
-        Assert.Equal([old.Id(), first.Id()], points["data"]!.AsArray().Select(p => p!.Id()));
+        Assert.Equal([whole.Id(), first.Id(), old.Id()], points["data"]!.AsArray().Select(p => p!.Id()));
         var updated = await client.PutAsJsonAsync($"{path}/metrics/{metric.Id()}", new { name = "P95", default_value = 3 }).DataAsync();
         Assert.Equal(("P95", 3), (updated["name"]!.GetValue<string>(), updated["default_value"]!.GetValue<int>()));
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"{path}/metrics/{metric.Id()}/points/{old.Id()}")).StatusCode);

@@ -88,7 +88,10 @@ public static class CachetResults
         }
         else
         {
-            ordered = rules.NewestFirst ? matching.OrderByDescending(i => (int)i["id"]!) : matching.OrderBy(i => (int)i["id"]!);
+            // Newest first is by created_at, as a point's may be given in the past; the id breaks ties.
+            ordered = rules.NewestFirst
+                ? matching.OrderByDescending(i => i["created_at"], NodeOrder.Instance).ThenByDescending(i => (int)i["id"]!)
+                : matching.OrderBy(i => (int)i["id"]!);
         }
         var all = ordered.ToList();
 

@@ -129,7 +129,7 @@ public static class StatusMetricsApi
         var now = page.Clock.Now;
         var windowStart = Truncate(now.AddMinutes(-(metric.Threshold - 1)), TimeSpan.FromMinutes(1));
         var rounded = Math.Round(value!.Value, 3);
-        var same = (await store.PointsAsync(page.PageId, metric.Id, windowStart, cancellationToken)).Where(p => p.Value == rounded).MaxBy(p => p.Id);
+        var same = await store.SameValueSinceAsync(page.PageId, metric.Id, rounded, windowStart, cancellationToken);
         if (same is not null)
         {
             same.Counter++;
