@@ -143,9 +143,16 @@ public static partial class StatusPageHtml
 
         html.Append("<section aria-label=\"Past incidents\" class=\"timeline\"><h2>Past Incidents</h2>");
         var today = view.Clock.Now.UtcDateTime.Date;
+        var last = today;
+        if (context.Request.Query["start_date"].ToString() is { Length: > 0 } start
+            && !DateTime.TryParseExact(start, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out last))
+        {
+            throw new ApiException(ApiError.ForStatus(400, "start_date is a date like 2026-01-31."));
+        }
+        last = last > today ? today : last;
         for (var day = 0; day < IncidentDays; day++)
         {
-            var date = today.AddDays(-day);
+            var date = last.AddDays(-day);
             var onDay = incidents.Where(i => i.OccurredAt.UtcDateTime.Date == date).OrderByDescending(i => i.OccurredAt).ToList();
             html.Append($"<h3 class=\"day\">{date.ToString("MMMM d, yyyy", CultureInfo.InvariantCulture)}</h3>");
             if (onDay.Count == 0)
@@ -157,7 +164,14 @@ public static partial class StatusPageHtml
                 html.Append(IncidentCard(incident, updates[incident.Id], view));
             }
         }
-        html.Append("</section>");
+        // Older and newer weeks, as Cachet's pager does with ?start_date=.
+        html.Append($"<nav class=\"pager\"><a rel=\"prev\" href=\"{view.BaseUrl}?start_date={last.AddDays(-IncidentDays):yyyy-MM-dd}\">Previous</a>");
+        if (last < today)
+        {
+            var next = last.AddDays(IncidentDays) >= today ? view.BaseUrl : $"{view.BaseUrl}?start_date={last.AddDays(IncidentDays):yyyy-MM-dd}";
+            html.Append($" <a rel=\"next\" href=\"{next}\">Next</a>");
+        }
+        html.Append("</nav></section>");
 
         return Document(view, view.Page.Name, $"Stay up to date with the latest service updates from {view.Page.Name}.", html.ToString());
     }
@@ -428,7 +442,7 @@ public static partial class StatusPageHtml
         figure.metric{background:#fff;border:1px solid #e1e4e8;border-radius:6px;margin:8px 0;padding:10px 14px}figure.metric svg{width:100%;height:120px}
         figcaption{display:flex;justify-content:space-between;font-weight:600}
         .subscribe{display:flex;gap:8px;flex-wrap:wrap}.subscribe input{flex:1;min-width:200px;padding:8px}button,.button{background:var(--b);color:#fff;border:0;border-radius:4px;padding:8px 14px;text-decoration:none;cursor:pointer}
-        a{color:var(--b)}
+        a{color:var(--b)}.pager{display:flex;justify-content:space-between;margin-top:12px}
         """;
 
     private static readonly string[] Colours = ["#8a8f98", "#2e9e5b", "#2f80ed", "#e0a800", "#d64545"];

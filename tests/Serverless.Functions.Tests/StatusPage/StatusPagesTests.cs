@@ -96,6 +96,11 @@ public sealed class StatusPagesTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("application/atom+xml", feed.Content.Headers.ContentType!.MediaType);
         var atom = System.Xml.Linq.XDocument.Parse(await feed.Content.ReadAsStringAsync());
         Assert.Equal(["Card errors"], atom.Descendants("{http://www.w3.org/2005/Atom}entry").Select(e => e.Element("{http://www.w3.org/2005/Atom}title")!.Value));
+        Assert.DoesNotContain("Card errors", page); // January is not this week
+        var january = await guest.GetStringAsync($"{html}?start_date=2026-01-07");
+        Assert.Contains("Card errors", january);
+        Assert.Contains("start_date=2025-12-31", january);
+        Assert.Equal(HttpStatusCode.BadRequest, (await guest.GetAsync($"{html}?start_date=soon")).StatusCode);
         var missing = await guest.GetAsync($"{html}/incidents/999");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("text/html", missing.Content.Headers.ContentType!.MediaType);
