@@ -254,5 +254,24 @@ public sealed class StatusNotificationsTests(SmtpApiFixture api) : IClassFixture
         Assert.Equal("failed", (await api.RowsAsync("StatusNotifications")).Single(r => r.PartitionKey == pageId).GetString("State"));
     }
 
+    [Fact]
+    public async Task APendingNotificationWhoseQueueMessageWasLostIsSweptAndSent()
+    {
+        var (path, pageId) = await CachetApiTests.NewPageAsync(api);
+        using var client = api.CachetClient();
+        var email = $"swept-{pageId}@example.com";
+        await client.PostDataAsync($"{path}/subscribers", new { email, verify = true });
+        // As a crash between writing the outbox row and enqueueing its id would leave it.
+        var table = api.Storage.Table("StatusNotifications");
+        await table.AddEntityAsync(new StatusNotificationEntity
+        {
+            PartitionKey = pageId, RowKey = "000000000000000000000001", Kind = "incident", Subject = "Swept", Body = "Found again",
+            BaseUrl = "http://localhost/status", Created = DateTimeOffset.UtcNow.AddMinutes(-2),
+        });
+        await api.Services.GetRequiredService<StatusNotificationSweep>().RunAsync(CancellationToken.None);
+        var mail = await api.Sink.WaitForAsync(m => m.To.Contains(email) && m.Subject == "Swept", Wait);
+        Assert.Contains("Found again", mail.Body);
+    }
+
     private static string Message(string pageId, string id) => new JsonObject { ["PageId"] = pageId, ["Id"] = id }.ToJsonString();
 }
