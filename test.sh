@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-./scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+./scripts/setup.sh --with-chromium || { echo "0 passed, 1 failed"; exit 1; }
 
 results=$(mktemp -d)
 dotnet test Serverless.sln --no-build --nologo -v quiet --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"

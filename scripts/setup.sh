@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what run.sh and test.sh need on a fresh machine: the pinned npm packages (Azurite, jsonata, playwright-core),
-# Debian's Chromium for the browser tests, and the .NET build. Safe to run repeatedly; it does nothing that is already done.
+# Debian's Chromium for the browser tests (with --with-chromium, as test.sh asks), and the .NET build. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +23,8 @@ if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
   retry npm ci --no-audit --no-fund --loglevel=error
 fi
 # The browser tests drive Debian's Chromium through playwright-core, which cannot download a browser of its own here.
-# CHROMIUM_PATH names another one.
-if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then
+# Only test.sh asks for it (--with-chromium); CHROMIUM_PATH names another one.
+if [ "${1:-}" = "--with-chromium" ] && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then
   if command -v apt-get >/dev/null; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
