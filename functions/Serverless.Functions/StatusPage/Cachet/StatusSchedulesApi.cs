@@ -63,8 +63,8 @@ public static class StatusSchedulesApi
     }
 
     /// <summary>
-    /// <c>components</c> is a list of component ids (each then shows Under Maintenance as Performance Issues, status 2,
-    /// while the window runs) or an object of id → status. Ids must be components of the page.
+    /// <c>components</c> is a list of component ids (each then has status 2, Performance Issues, while the window runs)
+    /// or an object of id → status. Ids must be components of the page.
     /// </summary>
     private static async Task<bool> ApplyAsync(StatusSchedule s, CachetInput input, CachetPage page, StatusItemStore store, bool creating,
         CancellationToken cancellationToken)
