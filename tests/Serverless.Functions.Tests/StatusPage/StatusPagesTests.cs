@@ -255,7 +255,7 @@ public sealed class StatusNotificationsTests(SmtpApiFixture api) : IClassFixture
     }
 
     [Fact]
-    public async Task APendingNotificationWhoseQueueMessageWasLostIsSweptAndSent()
+    public async Task ThePendingRowOfALostQueueMessageIsSweptAndSentAndOldRowsExpire()
     {
         var (path, pageId) = await CachetApiTests.NewPageAsync(api);
         using var client = api.CachetClient();
@@ -268,9 +268,15 @@ public sealed class StatusNotificationsTests(SmtpApiFixture api) : IClassFixture
             PartitionKey = pageId, RowKey = "000000000000000000000001", Kind = "incident", Subject = "Swept", Body = "Found again",
             BaseUrl = "http://localhost/status", Created = DateTimeOffset.UtcNow.AddMinutes(-2),
         });
+        await table.AddEntityAsync(new StatusNotificationEntity
+        {
+            PartitionKey = pageId, RowKey = "000000000000000000000000", Kind = "incident", State = "sent", Created = DateTimeOffset.UtcNow.AddDays(-31),
+        });
         await api.Services.GetRequiredService<StatusNotificationSweep>().RunAsync(CancellationToken.None);
         var mail = await api.Sink.WaitForAsync(m => m.To.Contains(email) && m.Subject == "Swept", Wait);
         Assert.Contains("Found again", mail.Body);
+        // Finished rows older than the retention are gone.
+        Assert.DoesNotContain(await api.RowsAsync("StatusNotifications"), r => r.PartitionKey == pageId && r.RowKey == "000000000000000000000000");
     }
 
     private static string Message(string pageId, string id) => new JsonObject { ["PageId"] = pageId, ["Id"] = id }.ToJsonString();

@@ -202,21 +202,31 @@ public sealed class StatusNotificationSender(StorageAccount storage, StatusItemS
     }
 }
 
-/// <summary>Re-enqueues outbox rows still pending a minute after they were written, should their message be lost.</summary>
+/// <summary>
+/// Re-enqueues outbox rows still pending a minute after they were written, should their message be lost, and deletes
+/// finished rows after <see cref="Retention"/>: they are a record of what was sent, not the data of a page.
+/// </summary>
 public sealed class StatusNotificationSweep(StorageAccount storage, StatusNotifier notifier, TimeProvider time) : ITimerJob
 {
     public const string Name = "StatusNotificationSweep";
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var before = time.GetUtcNow().AddMinutes(-1);
+        var now = time.GetUtcNow();
         var table = storage.Table(StorageLayout.Tables.StatusNotifications);
         var stale = await table.ListAsync<StatusNotificationEntity>(
-            TableClient.CreateQueryFilter($"State eq {StatusNotificationEntity.Pending} and Created lt {before}"), cancellationToken);
+            TableClient.CreateQueryFilter($"State eq {StatusNotificationEntity.Pending} and Created lt {now.AddMinutes(-1)}"), cancellationToken);
         foreach (var notification in stale)
         {
             await notifier.EnqueueAsync(notification, cancellationToken);
+        }
+        var expired = await table.ListAsync<StatusNotificationEntity>(
+            TableClient.CreateQueryFilter($"State ne {StatusNotificationEntity.Pending} and Created lt {now - Retention}"), cancellationToken);
+        foreach (var notification in expired)
+        {
+            await table.DeleteIfExistsAsync(notification.PartitionKey, notification.RowKey, cancellationToken);
         }
     }
 }
