@@ -25,7 +25,7 @@ public sealed class ScheduledExecutionsTests(ApiFixture api) : IClassFixture<Api
         });
     }
 
-    private static StringContent Execution(string type, string workspace, object attributes, object? extraRelationships = null) => Json(new JsonObject
+    internal static StringContent Execution(string type, string workspace, object attributes, object? extraRelationships = null) => Json(new JsonObject
     {
         ["data"] = new JsonObject
         {
@@ -38,7 +38,7 @@ public sealed class ScheduledExecutionsTests(ApiFixture api) : IClassFixture<Api
     }.ToJsonString());
 
     /// <summary>The seed's walk: 202 with Location, 200 while pending, 303 to the result, then the result.</summary>
-    private static async Task<JsonNode> RunAsync(HttpClient client, string path, StringContent body)
+    internal static async Task<JsonNode> RunAsync(HttpClient client, string path, StringContent body)
     {
         var accepted = await client.PostAsync(path, body);
         var pending = await accepted.ReadJsonAsync(202);
@@ -121,9 +121,10 @@ public sealed class ScheduledExecutionsTests(ApiFixture api) : IClassFixture<Api
         await using var page = await LocalHttpServer.StartAsync(app =>
         {
             app.MapGet("/api/v1/ping", () => Results.Json(new { data = "Pong!" }));
-            app.MapGet("/api/v1/components", (HttpRequest r) => r.Headers["X-Cachet-Token"] == "token"
-                ? Results.Json(new { meta = new { pagination = new { links = new { next_page = (string?)null } } }, data = new[] { new { id = 1, name = "API" }, new { id = 2, name = "Website" } } })
-                : Results.StatusCode(401));
+            // As Cachet: component reads are public, the subscriber list needs the token.
+            app.MapGet("/api/v1/components", () =>
+                Results.Json(new { meta = new { pagination = new { links = new { next_page = (string?)null } } }, data = new[] { new { id = 1, name = "API" }, new { id = 2, name = "Website" } } }));
+            app.MapGet("/api/v1/subscribers", (HttpRequest r) => r.Headers["X-Cachet-Token"] == "token" ? Results.Json(new { data = Array.Empty<object>() }) : Results.StatusCode(401));
         });
         var (client, workspace, componentId) = await SetUpAsync();
         var statusPage = await componentId("status-page");

@@ -93,7 +93,8 @@ public sealed class RestApiComponent(IHttpClientFactory http) : BuiltInComponent
 
 /// <summary>
 /// Status page (Cachet-compatible, so it can point at this product's own Status Page API): verification pings the
-/// page and then reads it with the token; <c>listComponents</c> is the page's components as <c>{id: name}</c>.
+/// page and then reads its subscribers, the one read that needs the token (a public read would pass with any token);
+/// <c>listComponents</c> is the page's components as <c>{id: name}</c>.
 /// </summary>
 public sealed class StatusPageComponent(IHttpClientFactory http) : BuiltInComponent("status-page")
 {
@@ -103,8 +104,8 @@ public sealed class StatusPageComponent(IHttpClientFactory http) : BuiltInCompon
         {
             Ensure(ping);
         }
-        using var components = await GetAsync(cfg, "api/v1/components?per_page=1", cancellationToken);
-        Ensure(components);
+        using var subscribers = await GetAsync(cfg, "api/v1/subscribers?per_page=1", cancellationToken);
+        Ensure(subscribers);
     }
 
     public override async Task<JsonNode> SelectModelAsync(string function, string method, JsonObject cfg, CancellationToken cancellationToken)
