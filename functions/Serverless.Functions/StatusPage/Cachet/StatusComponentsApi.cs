@@ -96,15 +96,8 @@ public static class StatusComponentsApi
         var groupId = rules.Int("group_id", min: 0);
         var enabled = rules.Bool("enabled");
         var meta = rules.Array("meta");
-        string? tags = null;
-        if (input.Has("tags"))
-        {
-            tags = input.Raw("tags") is JsonValue ? rules.String("tags", max: 10_000) : null;
-            if (input.Raw("tags") is not JsonValue)
-            {
-                rules.Fail("tags", "The tags must be a string.");
-            }
-        }
+        // A comma-separated string; an array is refused, as Cachet refuses it.
+        var tags = rules.String("tags", max: 10_000);
         rules.ThrowIfAny();
         c.Name = name ?? c.Name;
         c.Description = description ?? c.Description;
