@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Hosting;
@@ -30,6 +31,16 @@ public sealed class QueueSignal
         For(queue).WaitAsync(timeout, cancellationToken);
 
     private SemaphoreSlim For(string queue) => signals.GetOrAdd(queue, _ => new SemaphoreSlim(0, 1));
+}
+
+/// <summary>Enqueues a message and wakes this process's poller for it, so work enqueued here starts at once.</summary>
+public sealed class QueueSender(StorageAccount storage, QueueSignal signal)
+{
+    public async Task SendAsync<T>(string queue, T message, CancellationToken cancellationToken = default)
+    {
+        await storage.Queue(queue).SendMessageAsync(JsonSerializer.Serialize(message), cancellationToken);
+        signal.Notify(queue);
+    }
 }
 
 /// <summary>

@@ -41,6 +41,7 @@ public static class TriggerFunctions
     public static IServiceCollection AddTriggers(this IServiceCollection services)
     {
         services.AddSingleton<QueueSignal>();
+        services.AddSingleton<QueueSender>();
         services.AddSingleton<QueueDispatcher>();
         services.AddHostedService<StandaloneTriggers>();
         return services;

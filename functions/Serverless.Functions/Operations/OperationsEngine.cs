@@ -47,9 +47,8 @@ public sealed class OperationContext(OperationEntity operation, OperationStore s
 /// </summary>
 public sealed class OperationsEngine(
     OperationStore store,
-    StorageAccount storage,
     IEnumerable<IOperationHandler> handlers,
-    QueueSignal signal,
+    QueueSender queues,
     TimeProvider time,
     ILogger<OperationsEngine> logger) : IQueueHandler
 {
@@ -87,8 +86,7 @@ public sealed class OperationsEngine(
 
     public async Task EnqueueAsync(string operationId, CancellationToken cancellationToken = default)
     {
-        await storage.Queue(Queue).SendMessageAsync(JsonSerializer.Serialize(new Message(operationId)), cancellationToken);
-        signal.Notify(Queue);
+        await queues.SendAsync(Queue, new Message(operationId), cancellationToken);
     }
 
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken)

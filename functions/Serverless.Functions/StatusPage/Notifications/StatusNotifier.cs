@@ -41,7 +41,7 @@ public sealed class StatusNotificationEntity : TableRow
 /// its id; <see cref="StatusNotificationSender"/> mails each recipient once and marks the row done. A lost message is
 /// picked up again by the sweep job, so nothing accepted is dropped.
 /// </summary>
-public sealed class StatusNotifier(StorageAccount storage, StatusItemStore items, QueueSignal signal, TimeProvider time, ILogger<StatusNotifier> logger)
+public sealed class StatusNotifier(StorageAccount storage, StatusItemStore items, QueueSender queues, TimeProvider time, ILogger<StatusNotifier> logger)
 {
     public const string Queue = StorageLayout.Queues.StatusNotifications;
 
@@ -114,8 +114,7 @@ public sealed class StatusNotifier(StorageAccount storage, StatusItemStore items
 
     public async Task EnqueueAsync(StatusNotificationEntity notification, CancellationToken cancellationToken)
     {
-        await storage.Queue(Queue).SendMessageAsync(JsonSerializer.Serialize(new NotificationMessage(notification.PartitionKey, notification.Id)), cancellationToken);
-        signal.Notify(Queue);
+        await queues.SendAsync(Queue, new NotificationMessage(notification.PartitionKey, notification.Id), cancellationToken);
     }
 
     public sealed record NotificationMessage(string PageId, string Id);
