@@ -25,12 +25,12 @@ public sealed class BasicAuthentication(
         {
             return AuthenticateResult.NoResult();
         }
-        if (!TryDecode(header["Basic ".Length..].Trim(), out var email, out var key))
+        if (!TryDecode(header, out var email, out var key))
         {
             return AuthenticateResult.Fail("Malformed Basic credentials.");
         }
-        var user = await users.FindByApiKeyAsync(key, Context.RequestAborted);
-        if (user is null || !string.Equals(user.Email, UserStore.NormalizeEmail(email), StringComparison.Ordinal))
+        var user = await users.FindByEmailAndApiKeyAsync(email, key, Context.RequestAborted);
+        if (user is null)
         {
             // The email is not logged: it is half of a credential.
             Logger.LogInformation("Basic authentication refused");
@@ -40,9 +40,15 @@ public sealed class BasicAuthentication(
         return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(user, SchemeName), SchemeName));
     }
 
-    private static bool TryDecode(string encoded, out string email, out string key)
+    /// <summary>Reads <c>email:apikey</c> from an Authorization header; false when it is not well-formed Basic.</summary>
+    public static bool TryDecode(string header, out string email, out string key)
     {
         email = key = "";
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var encoded = header["Basic ".Length..].Trim();
         Span<byte> bytes = stackalloc byte[512];
         if (encoded.Length > 680 || !Convert.TryFromBase64String(encoded, bytes, out var written))
         {

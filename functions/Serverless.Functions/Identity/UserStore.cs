@@ -94,6 +94,13 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
         return user is not null && CryptographicEquals(user.ApiKeyHash, hash) ? user : null;
     }
 
+    /// <summary>The user whose current key is <paramref name="apiKey"/> and whose email is <paramref name="email"/>, or null.</summary>
+    public async Task<UserEntity?> FindByEmailAndApiKeyAsync(string email, string apiKey, CancellationToken cancellationToken = default)
+    {
+        var user = await FindByApiKeyAsync(apiKey, cancellationToken);
+        return user is not null && string.Equals(user.Email, NormalizeEmail(email), StringComparison.Ordinal) ? user : null;
+    }
+
     public async Task<IReadOnlyList<UserEntity>> ListAsync(string tenantId, string? email, CancellationToken cancellationToken = default)
     {
         var filter = email is null

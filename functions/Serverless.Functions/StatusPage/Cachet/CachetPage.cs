@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Net.Http.Headers;
@@ -101,26 +100,9 @@ public sealed class CachetPage
         {
             return token.Length <= 512 ? await users.FindByApiKeyAsync(token, cancellationToken) : null;
         }
-        var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
-            var colon = text.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0 || text.Length > 1024)
-            {
-                return null;
-            }
-            var user = await users.FindByApiKeyAsync(text[(colon + 1)..], cancellationToken);
-            return user is not null && user.Email == UserStore.NormalizeEmail(text[..colon]) ? user : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
+        return BasicAuthentication.TryDecode(request.Headers.Authorization.ToString(), out var email, out var key)
+            ? await users.FindByEmailAndApiKeyAsync(email, key, cancellationToken)
+            : null;
     }
 }
 
