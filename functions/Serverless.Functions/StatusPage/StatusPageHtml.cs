@@ -53,11 +53,15 @@ public static partial class StatusPageHtml
     {
         var view = await ViewAsync(context);
         var pageId = view.Page.PageId;
-        var status = await SystemStatus.OfAsync(store, pageId, authenticated: false, cancellationToken);
-        var groups = (await store.ListAsync<StatusGroup>(pageId, cancellationToken)).Where(g => g.Visible == 1).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList();
-        var components = (await store.ListAsync<StatusComponent>(pageId, cancellationToken)).Where(c => c.Enabled).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList();
-        var incidents = (await store.ListAsync<StatusIncident>(pageId, cancellationToken)).Where(i => i.Visible >= 1).ToList();
+        var allGroups = await store.ListAsync<StatusGroup>(pageId, cancellationToken);
+        var allComponents = await store.ListAsync<StatusComponent>(pageId, cancellationToken);
+        var allIncidents = await store.ListAsync<StatusIncident>(pageId, cancellationToken);
         var updates = (await store.ListAsync<StatusIncidentUpdate>(pageId, cancellationToken)).ToLookup(u => u.IncidentId);
+        // The banner counts invisible incidents too, as the API's status does; the lists below show what a guest may see.
+        var status = await SystemStatus.OfAsync(allGroups, allComponents, authenticated: false, () => Task.FromResult(SystemStatus.AnyUnresolved(allIncidents, updates)));
+        var groups = allGroups.Where(g => g.Visible == 1).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList();
+        var components = allComponents.Where(c => c.Enabled).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList();
+        var incidents = allIncidents.Where(i => i.Visible >= 1).ToList();
         var schedules = (await store.ListAsync<StatusSchedule>(pageId, cancellationToken)).Where(s => s.Status is 0 or 1).OrderBy(s => s.ScheduledAt).ToList();
         var metrics = (await store.ListAsync<StatusMetric>(pageId, cancellationToken)).Where(m => m.DisplayChart && m.Visible == 1)
             .OrderBy(m => m.Order).ThenBy(m => m.Id).ToList();
