@@ -221,16 +221,16 @@ public static partial class StatusPageHtml
             var buckets = StatusMetricsApi.Chart(metric, points, v, clock);
             var values = buckets.Select(b => b.Value ?? metric.DefaultValue).ToList();
             var (min, max) = (Math.Min(0, values.Min()), Math.Max(values.Max(), 1e-9));
-            var width = 600.0;
-            var coords = buckets.Select((b, i) =>
-                $"{(buckets.Count == 1 ? 0 : i * width / (buckets.Count - 1)).ToString("0.#", CultureInfo.InvariantCulture)},{(100 - (values[i] - min) / (max - min) * 90).ToString("0.#", CultureInfo.InvariantCulture)}");
+            // One (x, y) per bucket in the 600 x 100 view box, the highest value 10 from the top; the line and the dots share them.
+            var coords = values.Select((value, i) => (
+                X: (buckets.Count == 1 ? 0 : i * 600.0 / (buckets.Count - 1)).ToString("0.#", CultureInfo.InvariantCulture),
+                Y: (100 - (value - min) / (max - min) * 90).ToString("0.#", CultureInfo.InvariantCulture))).ToList();
             html.Append($"<svg data-view=\"{v}\" viewBox=\"0 0 600 100\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{H(metric.Name)}, {CachetEnums.MetricView[v]}\"")
                 .Append(v == metric.DefaultView ? "" : " style=\"display:none\"").Append('>')
-                .Append($"<polyline fill=\"none\" stroke=\"#2f80ed\" stroke-width=\"2\" vector-effect=\"non-scaling-stroke\" points=\"{string.Join(' ', coords)}\"/>");
-            foreach (var (bucket, i) in buckets.Select((b, i) => (b, i)))
+                .Append($"<polyline fill=\"none\" stroke=\"#2f80ed\" stroke-width=\"2\" vector-effect=\"non-scaling-stroke\" points=\"{string.Join(' ', coords.Select(c => $"{c.X},{c.Y}"))}\"/>");
+            for (var i = 0; i < buckets.Count; i++)
             {
-                var x = buckets.Count == 1 ? 0 : i * width / (buckets.Count - 1);
-                html.Append($"<circle cx=\"{x.ToString("0.#", CultureInfo.InvariantCulture)}\" cy=\"{(100 - (values[i] - min) / (max - min) * 90).ToString("0.#", CultureInfo.InvariantCulture)}\" r=\"2\" fill=\"#2f80ed\"><title>{H(bucket.Key)}: {values[i].ToString(CultureInfo.InvariantCulture)}{H(metric.Suffix)}</title></circle>");
+                html.Append($"<circle cx=\"{coords[i].X}\" cy=\"{coords[i].Y}\" r=\"2\" fill=\"#2f80ed\"><title>{H(buckets[i].Key)}: {values[i].ToString(CultureInfo.InvariantCulture)}{H(metric.Suffix)}</title></circle>");
             }
             html.Append("</svg>");
         }
