@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 
 namespace Serverless.Functions.Hosting;
 
@@ -24,6 +25,9 @@ public static class RootIndex
         typeof(RootIndex).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0",
         Surfaces);
 
+    /// <summary>snake_case, as every surface's own JSON is.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static IEndpointConventionBuilder MapRootIndex(this IEndpointRouteBuilder app) =>
-        app.MapGet("/", () => TypedResults.Json(Body, Integration.JsonApi.JsonApiJson.Options)).WithMetadata(HostInternal.Instance, ReadinessProbe.Instance);
+        app.MapGet("/", () => TypedResults.Json(Body, Json)).WithMetadata(HostInternal.Instance, ReadinessProbe.Instance);
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Serverless.Functions.Hosting;
+using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Identity;
 

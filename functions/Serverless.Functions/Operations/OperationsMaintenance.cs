@@ -1,5 +1,4 @@
 using Serverless.Functions.Hosting;
-using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Operations;
 
@@ -41,17 +40,5 @@ public sealed class OperationsMaintenance(OperationStore store, OperationsEngine
             requeued++;
         }
         return (removed, requeued);
-    }
-}
-
-public static class OperationsRegistration
-{
-    public static IServiceCollection AddOperations(this IServiceCollection services)
-    {
-        services.AddSingleton<OperationStore>();
-        services.AddSingleton<OperationsEngine>();
-        services.AddQueueHandler<OperationsEngine>(StorageLayout.Queues.Operations);
-        services.AddTimerJob<OperationsMaintenance>(OperationsMaintenance.Name, OperationsMaintenance.Interval);
-        return services;
     }
 }

@@ -333,4 +333,8 @@ public sealed class StatusItemStore(StorageAccount storage)
         var first = new StatusCounter { PartitionKey = pageId, RowKey = $"counter-{kind}", Next = 1 };
         return (first, new TableTransactionAction(TableTransactionActionType.Add, first));
     }
+
+    /// <summary>An incident's updates; they share the page's partition with everything else of the page.</summary>
+    public async Task<IReadOnlyList<StatusIncidentUpdate>> UpdatesOfAsync(string pageId, int incidentId, CancellationToken cancellationToken = default) =>
+        (await ListAsync<StatusIncidentUpdate>(pageId, cancellationToken)).Where(u => u.IncidentId == incidentId).ToList();
 }

@@ -45,7 +45,10 @@ public static class StatusPageRegistration
             api.WithTags("StatusPage");
             api.MapStatusGeneral();
             api.MapStatusComponents();
+            api.MapStatusGroups();
             api.MapStatusIncidents();
+            api.MapStatusIncidentUpdates();
+            api.MapStatusTemplates();
             api.MapStatusSchedules();
             api.MapStatusMetrics();
             api.MapStatusSubscribers();

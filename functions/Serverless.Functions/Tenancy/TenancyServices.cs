@@ -12,18 +12,3 @@ public sealed record TenancyServices(
     UserStore Users,
     OperationsEngine Operations,
     TimeProvider Time);
-
-public static class TenancyRegistration
-{
-    public static IServiceCollection AddTenancy(this IServiceCollection services)
-    {
-        services.AddSingleton<ContractStore>();
-        services.AddSingleton<WorkspaceStore>();
-        services.AddSingleton<MembershipStore>();
-        services.AddSingleton<AccessControl>();
-        services.AddSingleton<IOperationHandler, SuspendContract>();
-        services.AddSingleton<IOperationHandler, DeleteContract>();
-        services.AddSingleton<IOperationHandler, DeleteWorkspace>();
-        return services;
-    }
-}

@@ -38,7 +38,7 @@ public sealed record BrowserVisit(
     string ScreenshotPath);
 
 /// <summary>
-/// A real headless Chromium (Debian's, driven by playwright-core through <c>Browser/visit.mjs</c>), for pages whose
+/// A real headless Chromium (Debian's, driven by playwright-core through <c>Infrastructure/visit.mjs</c>), for pages whose
 /// behaviour only a browser shows: scripts, layout, what text is visible. The page must be on a real socket, so serve
 /// the app with <see cref="KestrelApiFixture"/> or a stand-in page with <see cref="LocalHttpServer"/>.
 /// </summary>
@@ -49,7 +49,7 @@ public static class Browser
 
     public static string ScreenshotDirectory { get; } = Path.Combine(NodeRoot, "tests", "artifacts", "screenshots");
 
-    private static readonly string Script = Path.Combine(NodeRoot, "tests", "Serverless.Functions.Tests", "Browser", "visit.mjs");
+    private static readonly string Script = Path.Combine(NodeRoot, "tests", "Serverless.Functions.Tests", "Infrastructure", "visit.mjs");
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Serverless.Functions.Tests.Infrastructure;
+using Serverless.Functions.Tests.StatusPage.Cachet;
 
 namespace Serverless.Functions.Tests.StatusPage;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.StatusPage;
 using Serverless.Functions.StatusPage.Notifications;
 using Serverless.Functions.Tests.Infrastructure;
+using Serverless.Functions.Tests.StatusPage.Cachet;
 using static Serverless.Functions.Tests.Infrastructure.JsonApiAssertions;
 
 namespace Serverless.Functions.Tests.StatusPage;

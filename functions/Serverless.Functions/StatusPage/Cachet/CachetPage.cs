@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Net.Http.Headers;
 using Serverless.Functions.Errors;
 using Serverless.Functions.Identity;
@@ -83,6 +81,20 @@ public sealed class CachetPage
     public static ApiException NotFound() =>
         new(ApiError.ForStatus(404, "The requested resource could not be found but may be available again in the future."));
 
+    /// <summary>The item of the path's id on this page, or Cachet's 404.</summary>
+    public async Task<T> FindAsync<T>(StatusItemStore store, string id, CancellationToken cancellationToken)
+        where T : StatusItem, IStatusKind, new() =>
+        await store.GetAsync<T>(PageId, Id(id), cancellationToken) ?? throw NotFound();
+
+    /// <summary>Changes the item of the path's id on this page and stamps it updated, or answers Cachet's 404.</summary>
+    public async Task<T> UpdateAsync<T>(StatusItemStore store, string id, Action<T> change, CancellationToken cancellationToken)
+        where T : StatusItem, IStatusKind, new() =>
+        await store.MutateAsync<T>(PageId, Id(id), item =>
+        {
+            change(item);
+            item.UpdatedAt = Clock.Now;
+        }, cancellationToken) ?? throw NotFound();
+
     private static bool AcceptsJson(HttpRequest request)
     {
         var accept = request.Headers.Accept.ToString();
@@ -103,86 +115,5 @@ public sealed class CachetPage
         return BasicAuthentication.TryDecode(request.Headers.Authorization.ToString(), out var email, out var key)
             ? await users.FindByEmailAndApiKeyAsync(email, key, cancellationToken)
             : null;
-    }
-}
-
-/// <summary>
-/// The status page surface's error format (spec §1.9): Cachet's <c>errors[]</c>, one object per error, or one 400
-/// whose <c>meta.details</c> lists every validation message. Each carries the request id in <c>meta</c>. The public
-/// HTML pages answer errors as a small HTML page instead.
-/// </summary>
-public sealed class CachetErrorWriter : ISurfaceErrorWriter
-{
-    private static readonly Dictionary<int, string> Canned = new()
-    {
-        [400] = "The request cannot be fulfilled due to bad syntax.",
-        [401] = "Authentication is required and has failed or has not yet been provided.",
-        [404] = "The requested resource could not be found but may be available again in the future.",
-        [405] = "A request was made of a resource using a request method not supported by that resource.",
-        [406] = "The requested resource is only capable of generating content not acceptable.",
-        [500] = "An error has occurred and this resource cannot be displayed.",
-    };
-
-    public bool Owns(PathString path) =>
-        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/status") || path.StartsWithSegments("/pages");
-
-    public static bool IsApi(PathString path) =>
-        path.StartsWithSegments("/api/v1") || (path.Value ?? "").Split('/') is [_, "pages", _, "api", "v1", ..];
-
-    public Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
-    {
-        context.Response.StatusCode = status;
-        if (!IsApi(context.Request.Path))
-        {
-            return StatusPageHtml.WriteErrorAsync(context, status, errors[0].Status == status ? errors[0].Detail : Canned.GetValueOrDefault(status, "Something went wrong."));
-        }
-        var validation = errors.Where(e => e.Code == "validation").ToList();
-        var objects = validation.Count > 0
-            ? [Error(context, 400, "The given data failed to pass validation.", new JsonArray([.. validation.Select(e => (JsonNode)e.Detail)]))]
-            : errors.Select(e => Error(context, e.Status, Detail(e), null)).ToList();
-        var body = new JsonObject { ["errors"] = new JsonArray([.. objects]) };
-        context.Response.ContentType = CachetResults.ContentType;
-        return context.Response.WriteAsync(body.ToJsonString(CachetResults.Json), context.RequestAborted);
-    }
-
-    private static string Detail(ApiError error) =>
-        // The framework's own bodiless 4xx carry our generic default; Cachet's canned sentence fits its clients better.
-        error.Detail == ApiError.ForStatus(error.Status).Detail ? Canned.GetValueOrDefault(error.Status, error.Detail) : error.Detail;
-
-    private static JsonObject Error(HttpContext context, int status, string detail, JsonArray? details)
-    {
-        var meta = new JsonObject { ["request_id"] = context.TraceIdentifier };
-        if (details is not null)
-        {
-            meta["details"] = details;
-        }
-        return new JsonObject
-        {
-            ["id"] = Guid.NewGuid().ToString(),
-            ["status"] = status,
-            ["title"] = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
-            ["detail"] = detail,
-            ["meta"] = meta,
-        };
-    }
-}
-
-/// <summary>Reads a <see cref="JsonNode"/> property as its stored JSON text.</summary>
-internal static class JsonText
-{
-    public static JsonNode? Parse(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return null;
-        }
-        try
-        {
-            return JsonNode.Parse(json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

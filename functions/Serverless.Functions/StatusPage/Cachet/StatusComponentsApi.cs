@@ -4,19 +4,13 @@ using Serverless.Functions.StatusPage.Notifications;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>Components and component groups (spec §3.2-3.3: C-1..C-5, CG-1..CG-5).</summary>
+/// <summary>Components (C-1..C-5).</summary>
 public static class StatusComponentsApi
 {
     private static readonly CachetResults.ListRules ComponentList = new(["id", "name", "status", "group_id", "enabled"], ["id", "name", "status", "order", "group_id", "enabled"]);
-    private static readonly CachetResults.ListRules GroupList = new(["id", "name", "collapsed", "visible"], ["id", "name", "order", "collapsed", "visible"]);
 
     public static void MapStatusComponents(this RouteGroupBuilder api)
     {
-        api.MapGet("/components/groups", ListGroups);
-        api.MapGet("/components/groups/{id}", GetGroup);
-        api.MapPost("/components/groups", CreateGroup);
-        api.MapPut("/components/groups/{id}", UpdateGroup);
-        api.MapDelete("/components/groups/{id}", DeleteGroup);
         api.MapGet("/components", ListComponents);
         api.MapGet("/components/{id}", GetComponent);
         api.MapPost("/components", CreateComponent);
@@ -38,7 +32,7 @@ public static class StatusComponentsApi
     }
 
     public static async Task<JsonHttpResult<JsonObject>> GetComponent(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
-        CachetResults.Item(CachetPresenters.Component(await FindAsync<StatusComponent>(store, page, id, cancellationToken), page.Clock));
+        CachetResults.Item(CachetPresenters.Component(await page.FindAsync<StatusComponent>(store, id, cancellationToken), page.Clock));
 
     public static async Task<JsonHttpResult<JsonObject>> CreateComponent(CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
@@ -59,7 +53,7 @@ public static class StatusComponentsApi
         var silent = rules.Bool("silent") ?? false;
         rules.ThrowIfAny();
         var before = 0;
-        var updated = await UpdateAsync<StatusComponent>(store, page, id, c =>
+        var updated = await page.UpdateAsync<StatusComponent>(store, id, c =>
         {
             before = c.Status;
             Apply(c, input, creating: false);
@@ -74,7 +68,7 @@ public static class StatusComponentsApi
     /// <summary>C-5: a soft delete, which takes every subscription to the component with it (spec §4 item 8).</summary>
     public static async Task<NoContent> DeleteComponent(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
-        var component = await FindAsync<StatusComponent>(store, page, id, cancellationToken);
+        var component = await page.FindAsync<StatusComponent>(store, id, cancellationToken);
         foreach (var subscription in (await store.ListAsync<StatusSubscription>(page.PageId, cancellationToken)).Where(s => s.ComponentId == component.Id))
         {
             await store.DeleteAsync(subscription, cancellationToken);
@@ -135,78 +129,4 @@ public static class StatusComponentsApi
         }
         return slug.ToString().TrimEnd('-');
     }
-
-    /// <summary>CG-1: guests see visible groups only.</summary>
-    public static async Task<JsonHttpResult<JsonObject>> ListGroups(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var components = await store.ListAsync<StatusComponent>(page.PageId, cancellationToken);
-        var groups = (await store.ListAsync<StatusGroup>(page.PageId, cancellationToken)).Where(g => page.IsAuthenticated || g.Visible == 1);
-        return CachetResults.List(request, input, groups.Select(g => CachetPresenters.Group(g, components, page.Clock)), GroupList);
-    }
-
-    public static async Task<JsonHttpResult<JsonObject>> GetGroup(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        var group = await FindAsync<StatusGroup>(store, page, id, cancellationToken);
-        return CachetResults.Item(CachetPresenters.Group(group, await store.ListAsync<StatusComponent>(page.PageId, cancellationToken), page.Clock));
-    }
-
-    public static async Task<JsonHttpResult<JsonObject>> CreateGroup(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var group = new StatusGroup { CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now };
-        Apply(group, input, creating: true);
-        group = await store.AddAsync(page.PageId, group, cancellationToken);
-        return CachetResults.Item(CachetPresenters.Group(group, [], page.Clock));
-    }
-
-    /// <summary>CG-4: omitted fields stay (Cachet 2.4 resets order and visible to 0; spec §7 item 4).</summary>
-    public static async Task<JsonHttpResult<JsonObject>> UpdateGroup(string id, CachetPage page, HttpRequest request, StatusItemStore store,
-        CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var updated = await UpdateAsync<StatusGroup>(store, page, id, g => Apply(g, input, creating: false), cancellationToken);
-        return CachetResults.Item(CachetPresenters.Group(updated, await store.ListAsync<StatusComponent>(page.PageId, cancellationToken), page.Clock));
-    }
-
-    /// <summary>CG-5: members become ungrouped, then the group goes (a hard delete).</summary>
-    public static async Task<NoContent> DeleteGroup(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        var group = await FindAsync<StatusGroup>(store, page, id, cancellationToken);
-        foreach (var member in (await store.ListAsync<StatusComponent>(page.PageId, cancellationToken)).Where(c => c.GroupId == group.Id))
-        {
-            await store.MutateAsync<StatusComponent>(page.PageId, member.Id, c => c.GroupId = 0, cancellationToken);
-        }
-        await store.DeleteAsync(group, cancellationToken);
-        return TypedResults.NoContent();
-    }
-
-    private static void Apply(StatusGroup g, CachetInput input, bool creating)
-    {
-        var rules = new CachetRules(input);
-        var name = rules.String("name", required: creating);
-        var order = rules.Int("order");
-        var collapsed = rules.Int("collapsed", min: 0, max: 4, between: true);
-        // visible is an int or a bool: true/false arrive as 1/0.
-        var visible = rules.Int("visible", min: 0, max: 1, between: true);
-        rules.ThrowIfAny();
-        g.Name = name ?? g.Name;
-        g.Order = order ?? g.Order;
-        g.Collapsed = collapsed ?? g.Collapsed;
-        g.Visible = visible ?? g.Visible;
-    }
-
-    /// <summary>Changes the item of the path's id on this page and stamps it updated, or answers Cachet's 404.</summary>
-    internal static async Task<T> UpdateAsync<T>(StatusItemStore store, CachetPage page, string id, Action<T> change, CancellationToken cancellationToken)
-        where T : StatusItem, IStatusKind, new() =>
-        await store.MutateAsync<T>(page.PageId, CachetPage.Id(id), item =>
-        {
-            change(item);
-            item.UpdatedAt = page.Clock.Now;
-        }, cancellationToken) ?? throw CachetPage.NotFound();
-
-    /// <summary>The item of the path's id on this page, or Cachet's 404.</summary>
-    internal static async Task<T> FindAsync<T>(StatusItemStore store, CachetPage page, string id, CancellationToken cancellationToken)
-        where T : StatusItem, IStatusKind, new() =>
-        await store.GetAsync<T>(page.PageId, CachetPage.Id(id), cancellationToken) ?? throw CachetPage.NotFound();
 }

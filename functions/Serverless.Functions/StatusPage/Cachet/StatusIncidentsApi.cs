@@ -4,32 +4,19 @@ using Serverless.Functions.StatusPage.Notifications;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>Incidents, their updates and incident templates (spec §3.4-3.6: I-1..I-5, IU-1..IU-5, IT-1..IT-5).</summary>
+/// <summary>Incidents (I-1..I-5); their updates and the templates have Api classes of their own.</summary>
 public static class StatusIncidentsApi
 {
     private static readonly CachetResults.ListRules IncidentList = new(["id", "user_id", "component_id", "name", "status", "visible", "stickied"],
         ["id", "user_id", "name", "status", "visible", "stickied", "message", "occurred_at"]);
-    private static readonly CachetResults.ListRules UpdateList = new([], ["id", "status", "user_id"], NewestFirst: true);
-    private static readonly CachetResults.ListRules TemplateList = new([], ["id", "name", "slug"]);
 
     public static void MapStatusIncidents(this RouteGroupBuilder api)
     {
-        // The literal segments (templates, and metrics in StatusMetricsApi) win over {id}, as in Cachet.
-        api.MapGet("/incidents/templates", ListTemplates);
-        api.MapGet("/incidents/templates/{id}", GetTemplate);
-        api.MapPost("/incidents/templates", CreateTemplate);
-        api.MapPut("/incidents/templates/{id}", UpdateTemplate);
-        api.MapDelete("/incidents/templates/{id}", DeleteTemplate);
         api.MapGet("/incidents", ListIncidents);
         api.MapGet("/incidents/{id}", GetIncident);
         api.MapPost("/incidents", CreateIncident);
         api.MapPut("/incidents/{id}", UpdateIncident);
         api.MapDelete("/incidents/{id}", DeleteIncident);
-        api.MapGet("/incidents/{id}/updates", ListUpdates);
-        api.MapGet("/incidents/{id}/updates/{updateId}", GetUpdate);
-        api.MapPost("/incidents/{id}/updates", CreateUpdate);
-        api.MapPut("/incidents/{id}/updates/{updateId}", EditUpdate);
-        api.MapDelete("/incidents/{id}/updates/{updateId}", DeleteUpdate);
     }
 
     /// <summary>I-1: guests see public incidents only.</summary>
@@ -43,8 +30,8 @@ public static class StatusIncidentsApi
 
     public static async Task<JsonHttpResult<JsonObject>> GetIncident(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
-        var incident = await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
-        return CachetResults.Item(CachetPresenters.Incident(incident, await UpdatesOfAsync(store, page, incident.Id, cancellationToken), page));
+        var incident = await page.FindAsync<StatusIncident>(store, id, cancellationToken);
+        return CachetResults.Item(CachetPresenters.Incident(incident, await store.UpdatesOfAsync(page.PageId, incident.Id, cancellationToken), page));
     }
 
     /// <summary>I-3: sets the named component's status silently, renders a template when one is named, and notifies when asked.</summary>
@@ -68,18 +55,18 @@ public static class StatusIncidentsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var incident = await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
+        var incident = await page.FindAsync<StatusIncident>(store, id, cancellationToken);
         var (componentStatus, _) = await ApplyAsync(incident, input, page, store, creating: false, cancellationToken);
         incident.UpdatedAt = page.Clock.Now;
         await store.UpdateAsync(incident, cancellationToken);
         await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken);
-        return CachetResults.Item(CachetPresenters.Incident(incident, await UpdatesOfAsync(store, page, incident.Id, cancellationToken), page));
+        return CachetResults.Item(CachetPresenters.Incident(incident, await store.UpdatesOfAsync(page.PageId, incident.Id, cancellationToken), page));
     }
 
     /// <summary>I-5: a soft delete; its updates become unreachable with it.</summary>
     public static async Task<NoContent> DeleteIncident(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
-        var incident = await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
+        var incident = await page.FindAsync<StatusIncident>(store, id, cancellationToken);
         incident.DeletedAt = page.Clock.Now;
         await store.UpdateAsync(incident, cancellationToken);
         return TypedResults.NoContent();
@@ -171,136 +158,5 @@ public static class StatusIncidentsApi
                 c.UpdatedAt = page.Clock.Now;
             }, cancellationToken);
         }
-    }
-
-    private static async Task<IReadOnlyList<StatusIncidentUpdate>> UpdatesOfAsync(StatusItemStore store, CachetPage page, int incidentId,
-        CancellationToken cancellationToken) =>
-        (await store.ListAsync<StatusIncidentUpdate>(page.PageId, cancellationToken)).Where(u => u.IncidentId == incidentId).ToList();
-
-    /// <summary>IU-1: newest first.</summary>
-    public static async Task<JsonHttpResult<JsonObject>> ListUpdates(string id, CachetPage page, HttpRequest request, StatusItemStore store,
-        CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var incident = await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
-        var updates = await UpdatesOfAsync(store, page, incident.Id, cancellationToken);
-        return CachetResults.List(request, input, updates.Select(u => CachetPresenters.Update(u, page)), UpdateList);
-    }
-
-    /// <summary>IU-2: as in Cachet, any update of the page answers under any of its incidents.</summary>
-    public static async Task<JsonHttpResult<JsonObject>> GetUpdate(string id, string updateId, CachetPage page, StatusItemStore store,
-        CancellationToken cancellationToken)
-    {
-        await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
-        return CachetResults.Item(CachetPresenters.Update(await StatusComponentsApi.FindAsync<StatusIncidentUpdate>(store, page, updateId, cancellationToken), page));
-    }
-
-    /// <summary>IU-3: the incident takes the update's status; a component named with a status takes that status, silently.</summary>
-    public static async Task<JsonHttpResult<JsonObject>> CreateUpdate(string id, CachetPage page, HttpRequest request, StatusItemStore store,
-        StatusNotifier notifier, CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var incident = await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
-        var rules = new CachetRules(input);
-        var status = rules.Int("status", required: true, min: 1, max: 4);
-        var message = rules.Message("message", required: true);
-        var componentId = rules.Int("component_id", min: 0);
-        var componentStatus = rules.Int("component_status", min: 0, max: 4);
-        rules.RequiredWith("component_id", "component_status");
-        rules.RequiredWith("component_status", "component_id");
-        rules.ThrowIfAny();
-        var update = await store.AddAsync(page.PageId, new StatusIncidentUpdate
-        {
-            IncidentId = incident.Id, Status = status!.Value, Message = message!, UserId = page.User!.Id, CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now,
-        }, cancellationToken);
-        var updated = await store.MutateAsync<StatusIncident>(page.PageId, incident.Id, i =>
-        {
-            i.Status = update.Status;
-            i.UpdatedAt = page.Clock.Now;
-        }, cancellationToken);
-        await SetComponentStatusAsync(store, page, componentId ?? 0, componentStatus, cancellationToken);
-        if (updated is { Visible: >= 1 })
-        {
-            await notifier.IncidentUpdatedAsync(page, updated, update, cancellationToken);
-        }
-        return CachetResults.Item(CachetPresenters.Update(update, page));
-    }
-
-    /// <summary>IU-4: status and message may change; the editor becomes the update's user. The incident is not re-synced.</summary>
-    public static async Task<JsonHttpResult<JsonObject>> EditUpdate(string id, string updateId, CachetPage page, HttpRequest request, StatusItemStore store,
-        CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
-        var rules = new CachetRules(input);
-        var status = rules.Int("status", min: 1, max: 4);
-        var message = rules.Message("message");
-        rules.ThrowIfAny();
-        var update = await StatusComponentsApi.UpdateAsync<StatusIncidentUpdate>(store, page, updateId, u =>
-        {
-            u.Status = status ?? u.Status;
-            u.Message = message ?? u.Message;
-            u.UserId = page.User!.Id;
-        }, cancellationToken);
-        return CachetResults.Item(CachetPresenters.Update(update, page));
-    }
-
-    public static async Task<NoContent> DeleteUpdate(string id, string updateId, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        await StatusComponentsApi.FindAsync<StatusIncident>(store, page, id, cancellationToken);
-        await store.DeleteAsync(await StatusComponentsApi.FindAsync<StatusIncidentUpdate>(store, page, updateId, cancellationToken), cancellationToken);
-        return TypedResults.NoContent();
-    }
-
-    /// <summary>IT-1: sortable by id, name and slug (Cachet 2.4 crashes on any sort; spec §7 item 9).</summary>
-    public static async Task<JsonHttpResult<JsonObject>> ListTemplates(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var templates = await store.ListAsync<StatusTemplate>(page.PageId, cancellationToken);
-        return CachetResults.List(request, input, templates.Select(CachetPresenters.Template), TemplateList);
-    }
-
-    public static async Task<JsonHttpResult<JsonObject>> GetTemplate(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
-        CachetResults.Item(CachetPresenters.Template(await StatusComponentsApi.FindAsync<StatusTemplate>(store, page, id, cancellationToken)));
-
-    /// <summary>IT-3 (the seed's; Cachet 2.4 has no template writes): slug defaults to the slugified name.</summary>
-    public static async Task<JsonHttpResult<JsonObject>> CreateTemplate(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var template = new StatusTemplate { CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now };
-        Apply(template, input, creating: true);
-        return CachetResults.Item(CachetPresenters.Template(await store.AddAsync(page.PageId, template, cancellationToken)));
-    }
-
-    public static async Task<JsonHttpResult<JsonObject>> UpdateTemplate(string id, CachetPage page, HttpRequest request, StatusItemStore store,
-        CancellationToken cancellationToken)
-    {
-        var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var template = await StatusComponentsApi.UpdateAsync<StatusTemplate>(store, page, id, t => Apply(t, input, creating: false), cancellationToken);
-        return CachetResults.Item(CachetPresenters.Template(template));
-    }
-
-    public static async Task<NoContent> DeleteTemplate(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
-    {
-        var template = await StatusComponentsApi.FindAsync<StatusTemplate>(store, page, id, cancellationToken);
-        template.DeletedAt = page.Clock.Now;
-        await store.UpdateAsync(template, cancellationToken);
-        return TypedResults.NoContent();
-    }
-
-    private static void Apply(StatusTemplate t, CachetInput input, bool creating)
-    {
-        var rules = new CachetRules(input);
-        var name = rules.String("name", required: creating);
-        var source = rules.Message("template", required: creating);
-        var slug = rules.String("slug");
-        if (source is not null && !TemplateRenderer.TryCheck(source, out var problem))
-        {
-            rules.Fail("template", $"The template is invalid: {problem}");
-        }
-        rules.ThrowIfAny();
-        t.Name = name ?? t.Name;
-        t.Template = source ?? t.Template;
-        t.Slug = !string.IsNullOrEmpty(slug) ? StatusComponentsApi.Slug(slug) : creating ? StatusComponentsApi.Slug(t.Name) : t.Slug;
     }
 }

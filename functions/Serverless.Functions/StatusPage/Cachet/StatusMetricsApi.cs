@@ -39,7 +39,7 @@ public static class StatusMetricsApi
     }
 
     public static async Task<JsonHttpResult<JsonObject>> GetMetric(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
-        CachetResults.Item(CachetPresenters.Metric(await StatusComponentsApi.FindAsync<StatusMetric>(store, page, id, cancellationToken), page.Clock));
+        CachetResults.Item(CachetPresenters.Metric(await page.FindAsync<StatusMetric>(store, id, cancellationToken), page.Clock));
 
     public static async Task<JsonHttpResult<JsonObject>> CreateMetric(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
@@ -53,14 +53,14 @@ public static class StatusMetricsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var metric = await StatusComponentsApi.UpdateAsync<StatusMetric>(store, page, id, m => Apply(m, input, creating: false), cancellationToken);
+        var metric = await page.UpdateAsync<StatusMetric>(store, id, m => Apply(m, input, creating: false), cancellationToken);
         return CachetResults.Item(CachetPresenters.Metric(metric, page.Clock));
     }
 
     /// <summary>M-5: the metric and all its points, for good.</summary>
     public static async Task<NoContent> DeleteMetric(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
-        var metric = await StatusComponentsApi.FindAsync<StatusMetric>(store, page, id, cancellationToken);
+        var metric = await page.FindAsync<StatusMetric>(store, id, cancellationToken);
         await store.DeleteAsync(metric, cancellationToken);
         await store.DeletePointsAsync(page.PageId, metric.Id, cancellationToken);
         return TypedResults.NoContent();
@@ -108,7 +108,7 @@ public static class StatusMetricsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var metric = await StatusComponentsApi.FindAsync<StatusMetric>(store, page, id, cancellationToken);
+        var metric = await page.FindAsync<StatusMetric>(store, id, cancellationToken);
         var points = await store.PointsAsync(page.PageId, metric.Id, cancellationToken: cancellationToken);
         return CachetResults.List(request, input, points.Select(p => CachetPresenters.Point(p, page.Clock)), PointList);
     }
@@ -121,7 +121,7 @@ public static class StatusMetricsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var metric = await StatusComponentsApi.FindAsync<StatusMetric>(store, page, id, cancellationToken);
+        var metric = await page.FindAsync<StatusMetric>(store, id, cancellationToken);
         var rules = new CachetRules(input);
         var value = rules.Number("value", required: true);
         var timestamp = Timestamp(rules, input);
@@ -150,7 +150,7 @@ public static class StatusMetricsApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var metric = await StatusComponentsApi.FindAsync<StatusMetric>(store, page, id, cancellationToken);
+        var metric = await page.FindAsync<StatusMetric>(store, id, cancellationToken);
         var point = await store.GetPointAsync(page.PageId, metric.Id, CachetPage.Id(pointId), cancellationToken) ?? throw CachetPage.NotFound();
         var rules = new CachetRules(input);
         var value = rules.Number("value");
@@ -165,7 +165,7 @@ public static class StatusMetricsApi
 
     public static async Task<NoContent> DeletePoint(string id, string pointId, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
-        var metric = await StatusComponentsApi.FindAsync<StatusMetric>(store, page, id, cancellationToken);
+        var metric = await page.FindAsync<StatusMetric>(store, id, cancellationToken);
         var point = await store.GetPointAsync(page.PageId, metric.Id, CachetPage.Id(pointId), cancellationToken) ?? throw CachetPage.NotFound();
         await store.DeletePointAsync(point, cancellationToken);
         return TypedResults.NoContent();

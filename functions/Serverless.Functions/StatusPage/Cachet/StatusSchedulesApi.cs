@@ -26,7 +26,7 @@ public static class StatusSchedulesApi
     }
 
     public static async Task<JsonHttpResult<JsonObject>> GetSchedule(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
-        CachetResults.Item(CachetPresenters.Schedule(await StatusComponentsApi.FindAsync<StatusSchedule>(store, page, id, cancellationToken), page.Clock));
+        CachetResults.Item(CachetPresenters.Schedule(await page.FindAsync<StatusSchedule>(store, id, cancellationToken), page.Clock));
 
     /// <summary>S-3. Unlike Cachet 2.4 the <c>components</c> are kept: the maintenance job sets their status while it runs.</summary>
     public static async Task<JsonHttpResult<JsonObject>> CreateSchedule(CachetPage page, HttpRequest request, StatusItemStore store,
@@ -47,7 +47,7 @@ public static class StatusSchedulesApi
         CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var schedule = await StatusComponentsApi.FindAsync<StatusSchedule>(store, page, id, cancellationToken);
+        var schedule = await page.FindAsync<StatusSchedule>(store, id, cancellationToken);
         await ApplyAsync(schedule, input, page, store, creating: false, cancellationToken);
         schedule.UpdatedAt = page.Clock.Now;
         await store.UpdateAsync(schedule, cancellationToken);
@@ -56,7 +56,7 @@ public static class StatusSchedulesApi
 
     public static async Task<NoContent> DeleteSchedule(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
-        var schedule = await StatusComponentsApi.FindAsync<StatusSchedule>(store, page, id, cancellationToken);
+        var schedule = await page.FindAsync<StatusSchedule>(store, id, cancellationToken);
         schedule.DeletedAt = page.Clock.Now;
         await store.UpdateAsync(schedule, cancellationToken);
         return TypedResults.NoContent();

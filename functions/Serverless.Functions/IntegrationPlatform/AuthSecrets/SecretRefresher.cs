@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using Serverless.Functions.IntegrationPlatform.AuthClients;
+using Serverless.Functions.Runtime.Components;
+
+namespace Serverless.Functions.IntegrationPlatform.AuthSecrets;
+
+/// <summary>
+/// Refreshes an oauth2 secret with a refresh-token grant (RFC 6749 §6) at its client's refresh_token_uri (or token_uri),
+/// authenticating with the client's id and secret. The outcome is recorded on the secret: new tokens and state ready,
+/// or state error with the reason.
+/// </summary>
+public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore clients, IHttpClientFactory http, TimeProvider time, ILogger<SecretRefresher> logger)
+{
+    public async Task<AuthSecretEntity> RefreshAsync(AuthSecretEntity secret, CancellationToken cancellationToken)
+    {
+        var client = await clients.GetAsync(secret.PartitionKey, secret.AuthClientId, cancellationToken);
+        if (client is not { Type: AuthClientsApi.OAuth2 })
+        {
+            throw new Errors.ApiException(Errors.ApiError.ForStatus(StatusCodes.Status409Conflict, "Only secrets of an oauth2 client can be refreshed.") with { Code = "not_refreshable" });
+        }
+        var credentials = secrets.OpenCredentials(secret);
+        if (credentials["refresh_token"]?.ToString() is not { Length: > 0 } refreshToken)
+        {
+            throw new Errors.ApiException(Errors.ApiError.ForStatus(StatusCodes.Status409Conflict, "The secret has no refresh_token to refresh with.") with { Code = "not_refreshable" });
+        }
+        var clientCredentials = clients.OpenCredentials(client);
+        var (state, error) = (AuthSecretEntity.Ready, (string?)null);
+        DateTimeOffset? expiresAt = secret.ExpiresAt;
+        try
+        {
+            var tokens = await GrantAsync(clientCredentials, refreshToken, cancellationToken);
+            credentials["access_token"] = tokens["access_token"]!.DeepClone();
+            if (tokens["refresh_token"] is { } rotated)
+            {
+                credentials["refresh_token"] = rotated.DeepClone();
+            }
+            var expiresIn = Seconds(tokens["expires_in"]) ?? Seconds(clientCredentials["token_expires_in"]) ?? 3600;
+            credentials["expires_in"] = expiresIn;
+            expiresAt = time.GetUtcNow().AddSeconds(expiresIn);
+        }
+        catch (ComponentException ex)
+        {
+            (state, error) = (AuthSecretEntity.Error, ex.Message);
+            logger.LogWarning("Refreshing secret {SecretId} failed: {Reason}", secret.Id, ex.Message);
+        }
+        var sealedCredentials = secrets.SealCredentials(credentials);
+        return await secrets.MutateAsync(secret.PartitionKey, secret.Id, s =>
+        {
+            s.State = state;
+            s.ErrorMessage = error;
+            s.Credentials = state == AuthSecretEntity.Ready ? sealedCredentials : s.Credentials;
+            s.ExpiresAt = expiresAt;
+            return true;
+        }, cancellationToken) ?? secret;
+    }
+
+    private async Task<JsonObject> GrantAsync(JsonObject client, string refreshToken, CancellationToken cancellationToken)
+    {
+        var uri = client["refresh_token_uri"]?.ToString() is { Length: > 0 } refreshUri ? refreshUri : client["token_uri"]!.ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "refresh_token",
+                ["refresh_token"] = refreshToken,
+                ["client_id"] = client["client_id"]!.ToString(),
+                ["client_secret"] = client["client_secret"]!.ToString(),
+            }),
+        };
+        using var response = await RestApiComponent.Send(http, request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ComponentException($"The token endpoint answered {(int)response.StatusCode}: {Truncate(text)}");
+        }
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject tokens && tokens["access_token"] is not null
+                ? tokens
+                : throw new ComponentException("The token endpoint's answer has no access_token.");
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            throw new ComponentException("The token endpoint did not answer JSON.");
+        }
+    }
+
+    internal static int? Seconds(JsonNode? node) => node is JsonValue v && (v.TryGetValue<int>(out var n) || int.TryParse(v.ToString(), out n)) && n > 0 ? n : null;
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}

@@ -1,0 +1,197 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Serverless.Functions.Errors;
+using Serverless.Functions.Identity;
+using Serverless.Functions.IntegrationPlatform.Components;
+using Serverless.Functions.IntegrationPlatform.JsonApi;
+using Serverless.Functions.Runtime.Components;
+using Serverless.Functions.Tenancy;
+
+namespace Serverless.Functions.IntegrationPlatform.Credentials;
+
+/// <summary>
+/// Credentials (seed 002, "Credentials"; spec §3.6, CR-1..CR-5). The seed names no permission for the reads: members
+/// of the workspace read its credentials, keys included, as the seed's examples show them; changes need
+/// workspaces.credential.edit. The keys must fit the component's <c>credentials.fields</c>.
+/// </summary>
+public static class CredentialsApi
+{
+    public const string Type = "credential";
+
+    public static RouteGroupBuilder MapCredentialsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapIntegrationGroup("Credentials", "/v2/credentials");
+        group.MapGet("/", ListCredentials);
+        group.MapGet("/{id}", GetCredential);
+        group.MapPost("/", CreateCredential);
+        group.MapPatch("/{id}", UpdateCredential);
+        group.MapDelete("/{id}", DeleteCredential);
+        return group;
+    }
+
+    public sealed record CredentialAttributes(string Name, JsonObject Keys);
+
+    public sealed record CredentialInput(string? Name, JsonObject? Keys);
+
+    /// <summary>CR-1: a workspace's credentials, optionally of one component.</summary>
+    public static async Task<JsonHttpResult<Document>> ListCredentials(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+        CredentialStore credentials, CancellationToken cancellationToken)
+    {
+        var workspaceId = request.Query["workspace_id"].FirstOrDefault()
+            ?? throw new ApiException(ApiError.InvalidParameter("workspace_id", "'workspace_id' is required."));
+        var workspace = (await access.WorkspaceAsync(Caller.From(principal), workspaceId, cancellationToken)).RequireReadable().Workspace;
+        var component = request.Query["filter[component]"].FirstOrDefault();
+        var found = (await credentials.OfWorkspaceAsync(workspace.TenantId, workspace.Id, cancellationToken))
+            .Where(c => component is null || c.ComponentId == component)
+            .OrderBy(c => c.Id, StringComparer.Ordinal);
+        return JsonApiResults.Ok(new Document(found.Select(c => Resource(c, credentials)).ToList())
+        {
+            Links = new CollectionLinks(request.Path + request.QueryString),
+        });
+    }
+
+    /// <summary>CR-2.</summary>
+    public static async Task<JsonHttpResult<Document>> GetCredential(string id, ClaimsPrincipal principal, AccessControl access,
+        CredentialStore credentials, CancellationToken cancellationToken)
+    {
+        var (credential, _) = await FindAsync(id, Caller.From(principal), access, credentials, write: false, cancellationToken);
+        return JsonApiResults.Ok(Document.Of(Resource(credential, credentials)));
+    }
+
+    /// <summary>CR-3: needs workspaces.credential.edit in the workspace; the name is made up when omitted.</summary>
+    public static async Task<JsonHttpResult<Document>> CreateCredential(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+        CredentialStore credentials, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var input = await JsonApiBody.ReadAsync<CredentialInput>(request, Type, cancellationToken);
+        var componentId = JsonApiBody.RelationshipId(input.Relationships, "component", ComponentsApi.Type, required: true)!;
+        var workspaceId = JsonApiBody.RelationshipId(input.Relationships, "workspace", "workspace", required: true)!;
+        var component = catalog.Find(componentId)
+            ?? throw new ApiException(ApiError.InvalidField("/data/relationships/component", $"No component with id '{componentId}' exists."));
+        var workspace = (await access.WorkspaceAsync(caller, workspaceId, cancellationToken))
+            .Require(Permissions.WorkspacesCredentialEdit).RequireWritable().Workspace;
+        var keys = CheckKeys(component, input.Attributes.Keys ?? []);
+        var rules = new AttributeRules();
+        var name = rules.MaxLength(input.Attributes.Name, "name") is { Length: > 0 } given ? given : $"{component.Descriptor["title"]} credential";
+        rules.ThrowIfAny();
+        var credential = new CredentialEntity
+        {
+            PartitionKey = caller.TenantId,
+            RowKey = Ids.New(time),
+            WorkspaceId = workspace.Id,
+            ComponentId = component.Id,
+            UserId = caller.UserId,
+            Name = name,
+            Keys = credentials.SealKeys(keys),
+            VpnAgentId = JsonApiBody.RelationshipId(input.Relationships, "vpn_agent", "vpn-agent", required: false),
+            Created = time.GetUtcNow(),
+        };
+        await credentials.AddAsync(credential, cancellationToken);
+        return JsonApiResults.Created(request.HttpContext.Response, Document.Of(Resource(credential, credentials)), $"/v2/credentials/{credential.Id}");
+    }
+
+    /// <summary>CR-4: the name and the vpn agent change when given; <c>keys</c>, when given, replace the old keys entirely.</summary>
+    public static async Task<JsonHttpResult<Document>> UpdateCredential(string id, HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+        CredentialStore credentials, ComponentCatalog catalog, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var (credential, _) = await FindAsync(id, caller, access, credentials, write: true, cancellationToken);
+        var input = await JsonApiBody.ReadAsync<CredentialInput>(request, Type, cancellationToken);
+        if (input.Id is null)
+        {
+            throw new ApiException(ApiError.InvalidField("/data/id", "'data.id' is required and must be the credential's id."));
+        }
+        JsonApiBody.CheckId(input.Id, id);
+        var rules = new AttributeRules();
+        var name = input.Attributes.Name is null ? null : rules.Required(input.Attributes.Name, "name");
+        rules.ThrowIfAny();
+        var keys = input.Attributes.Keys is null ? null : credentials.SealKeys(CheckKeys(catalog.Find(credential.ComponentId)!, input.Attributes.Keys));
+        var vpnAgent = JsonApiBody.RelationshipId(input.Relationships, "vpn_agent", "vpn-agent", required: false);
+        var updated = await credentials.MutateAsync(caller.TenantId, credential.Id, c =>
+        {
+            c.Name = name ?? c.Name;
+            c.Keys = keys ?? c.Keys;
+            c.VpnAgentId = vpnAgent ?? c.VpnAgentId;
+            return true;
+        }, cancellationToken) ?? throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
+        return JsonApiResults.Ok(Document.Of(Resource(updated, credentials)));
+    }
+
+    /// <summary>CR-5.</summary>
+    public static async Task<NoContent> DeleteCredential(string id, ClaimsPrincipal principal, AccessControl access, CredentialStore credentials,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var (credential, _) = await FindAsync(id, caller, access, credentials, write: true, cancellationToken);
+        await credentials.DeleteAsync(caller.TenantId, credential.Id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The credential, if the caller may see it (a member of its workspace) and, to change it, holds workspaces.credential.edit.</summary>
+    internal static async Task<(CredentialEntity Credential, WorkspaceAccess Workspace)> FindAsync(string id, Caller caller, AccessControl access,
+        CredentialStore credentials, bool write, CancellationToken cancellationToken)
+    {
+        var credential = await credentials.GetAsync(caller.TenantId, id, cancellationToken)
+            ?? throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
+        WorkspaceAccess workspace;
+        try
+        {
+            workspace = await access.WorkspaceAsync(caller, credential.WorkspaceId, cancellationToken);
+        }
+        catch (ApiException)
+        {
+            throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID")); // its workspace is hidden, so is it
+        }
+        if (!workspace.IsMember && !caller.IsTenantAdmin)
+        {
+            throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
+        }
+        return (credential, write ? workspace.Require(Permissions.WorkspacesCredentialEdit).RequireWritable() : workspace);
+    }
+
+    /// <summary>Keys must fit the component's credential fields: every required one present, no unknown ones.</summary>
+    private static JsonObject CheckKeys(BuiltInComponent component, JsonObject keys)
+    {
+        var fields = component.Descriptor["credentials"]?["fields"] as JsonObject;
+        if (component.Descriptor["credentials"] is null)
+        {
+            throw new ApiException(ApiError.InvalidField("/data/relationships/component", $"{component.RepoName} takes no credentials."));
+        }
+        var rules = new AttributeRules();
+        foreach (var (name, field) in fields ?? [])
+        {
+            var required = field?["required"] is JsonValue r && (r.TryGetValue<bool>(out var b) ? b : r.ToString() == "true");
+            rules.Check(!required || keys[name] is not null, $"keys/{name}", $"'{name}' is required by {component.RepoName}.");
+        }
+        foreach (var (name, _) in keys)
+        {
+            rules.Check(fields?.ContainsKey(name) == true, $"keys/{name}",
+                $"'{name}' is not a credential field of {component.RepoName}: {string.Join(", ", fields?.Select(f => f.Key) ?? [])}.");
+        }
+        rules.ThrowIfAny();
+        return keys;
+    }
+
+    private static Resource Resource(CredentialEntity credential, CredentialStore credentials)
+    {
+        var relationships = new Dictionary<string, Relationship>
+        {
+            ["user"] = Link(credential.UserId, "user", $"/v2/users/{credential.UserId}"),
+            ["component"] = Link(credential.ComponentId, ComponentsApi.Type, $"/v2/components/{credential.ComponentId}"),
+            ["workspace"] = Link(credential.WorkspaceId, "workspace", $"/v2/workspaces/{credential.WorkspaceId}"),
+        };
+        if (credential.VpnAgentId is not null)
+        {
+            relationships["vpn_agent"] = Link(credential.VpnAgentId, "vpn-agent", $"/v2/agents/vpn/{credential.VpnAgentId}");
+        }
+        return new Resource(credential.Id, Type, new CredentialAttributes(credential.Name, credentials.OpenKeys(credential)))
+        {
+            Links = new ResourceLinks($"/v2/credentials/{credential.Id}"),
+            Relationships = relationships,
+        };
+    }
+
+    private static Relationship Link(string id, string type, string self) =>
+        new() { Data = new ResourceIdentifier(id, type), Links = new RelationshipLinks { Self = self } };
+}

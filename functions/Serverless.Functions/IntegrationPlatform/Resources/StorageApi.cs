@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Azure.Storage.Sas;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.IntegrationPlatform.Resources;
+
+/// <summary>
+/// Resources / Storage (seed 002, "Resources"; spec §3.12, RS-1): a pair of signed URLs for one new blob, to PUT bytes
+/// to and GET them back, both valid for <c>expires</c> seconds (<c>SIGNED_URL_EXPIRES_SECONDS</c>, default 18000 as in
+/// the seed's example). The answer is not JSON:API, as in the seed. Any authenticated user may ask: the blob is new,
+/// named under the caller's tenant, and reachable only through the URLs.
+/// </summary>
+public static class StorageApi
+{
+    public const string ExpiresSetting = "SIGNED_URL_EXPIRES_SECONDS";
+    public const int DefaultExpiresSeconds = 18000;
+
+    public static RouteGroupBuilder MapStorageApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapIntegrationGroup("Resources", "/v2/resources");
+        group.MapPost("/storage/signed-url", CreateSignedUrl);
+        return group;
+    }
+
+    public sealed record SignedUrl(string PutUrl, string GetUrl, int Expires);
+
+    public static async Task<JsonHttpResult<SignedUrl>> CreateSignedUrl(ClaimsPrincipal principal, StorageAccount storage, SignedUrls signer,
+        IConfiguration configuration, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(principal);
+        var lifetime = configuration.GetValue(ExpiresSetting, DefaultExpiresSeconds);
+        var expiresOn = time.GetUtcNow().AddSeconds(lifetime);
+        var name = $"{caller.TenantId}/{expiresOn.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
+        var blob = storage.Container(StorageLayout.Containers.Uploads).GetBlobClient(name);
+        var put = await signer.SignAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, cancellationToken);
+        var get = await signer.SignAsync(blob, BlobSasPermissions.Read, expiresOn, cancellationToken);
+        return TypedResults.Json(new SignedUrl(put.ToString(), get.ToString(), lifetime), JsonApi.JsonApiJson.Options, JsonApi.JsonApiResults.ContentType);
+    }
+}
