@@ -1,8 +1,8 @@
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.IntegrationPlatform;
 using Serverless.Functions.IntegrationPlatform.AuthClients;
-using Serverless.Functions.IntegrationPlatform.AuthSecrets;
 using Serverless.Functions.IntegrationPlatform.Components;
 using Serverless.Functions.IntegrationPlatform.Contracts;
 using Serverless.Functions.IntegrationPlatform.Credentials;
@@ -24,33 +24,16 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UseCustomHandlerHosting();
 builder.Services.AddStorage();
 builder.Services.AddIdentityCore();
-builder.Services.AddSurfaceErrors();
-builder.Services.AddSingleton<ISurfaceErrorWriter, JsonApiErrorWriter>();
+// Paths no surface owns (/, unknown ones) answer in JSON:API, the format of the first surface.
+builder.Services.AddSurfaceErrors<JsonApiErrorWriter>();
 builder.Services.AddTriggers();
 builder.Services.AddOperations();
 builder.Services.AddTenancy();
-builder.Services.AddResources();
 builder.Services.AddBuiltInComponents();
-builder.Services.AddSingleton<ComponentEnvStore>();
-builder.Services.AddSingleton<TeamStore>();
-builder.Services.AddSingleton<ComponentRepoStore>();
-builder.Services.AddSingleton<IOperationHandler, ComponentMethodExecution>();
-builder.Services.AddSingleton<CredentialStore>();
-builder.Services.AddSingleton<ITenancyHooks, CredentialTenancyHooks>();
-builder.Services.AddAuthClientsAndSecrets();
-builder.Services.AddSingleton<SshKeyStore>();
-builder.Services.AddSingleton<DataSampleStore>();
-builder.Services.AddSingleton<ITenancyHooks, DataSampleTenancyHooks>();
+builder.Services.AddIntegrationPlatform();
 builder.Services.AddStatusPages();
 
-var app = builder.Build();
-app.UseRequestIds();
-app.UseSurfaceErrors();
-app.UseRouting();
-app.UseStartupGate();
-app.UseAuthentication();
-app.UseAuthorization();
-
+var app = builder.Build().UseApiPipeline();
 app.MapRootIndex();
 app.MapTriggerFunctions();
 app.MapUsersApi();
@@ -65,12 +48,7 @@ app.MapAuthClientsApi();
 app.MapSshKeysApi();
 app.MapDataSamplesApi();
 app.MapStatusPages();
-
-if (FunctionMetadata.TryRunCommand(app, args))
-{
-    return;
-}
-app.Run();
+app.RunOrWriteFunctionMetadata(args);
 
 /// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>
 public partial class Program;

@@ -12,14 +12,25 @@ public interface ISurfaceErrorWriter
     Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors);
 }
 
-/// <summary>Picks the writer of the surface a request belongs to; the first registered one is the fallback.</summary>
-public sealed class SurfaceErrors(IEnumerable<ISurfaceErrorWriter> writers)
+/// <summary>
+/// Picks the writer of the surface a request belongs to. Paths no surface owns (<c>/</c>, unknown paths, trigger
+/// invocations) get the fallback writer named in <see cref="SurfaceErrorsRegistration.AddSurfaceErrors{TFallback}"/>.
+/// </summary>
+public sealed class SurfaceErrors
 {
-    private readonly ISurfaceErrorWriter[] writers = writers.ToArray();
+    private readonly ISurfaceErrorWriter[] writers;
+    private readonly ISurfaceErrorWriter fallback;
+
+    public SurfaceErrors(IEnumerable<ISurfaceErrorWriter> writers, Type fallbackType)
+    {
+        this.writers = writers.ToArray();
+        fallback = this.writers.SingleOrDefault(w => w.GetType() == fallbackType)
+            ?? throw new InvalidOperationException($"The fallback error writer {fallbackType.Name} is not registered; register it with AddSurfaceErrorWriter.");
+    }
 
     public Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
     {
-        var writer = writers.FirstOrDefault(w => w.Owns(context.Request.Path)) ?? writers[0];
+        var writer = writers.FirstOrDefault(w => w.Owns(context.Request.Path)) ?? fallback;
         return writer.WriteAsync(context, status, errors);
     }
 }
@@ -61,12 +72,17 @@ public sealed class ApiExceptionHandler(SurfaceErrors surfaces, ILogger<ApiExcep
 
 public static class SurfaceErrorsRegistration
 {
-    public static IServiceCollection AddSurfaceErrors(this IServiceCollection services)
+    /// <summary>The exception handler and the writer picker; <typeparamref name="TFallback"/> answers for paths no surface owns.</summary>
+    public static IServiceCollection AddSurfaceErrors<TFallback>(this IServiceCollection services) where TFallback : ISurfaceErrorWriter
     {
-        services.AddSingleton<SurfaceErrors>();
+        services.AddSingleton(sp => new SurfaceErrors(sp.GetServices<ISurfaceErrorWriter>(), typeof(TFallback)));
         services.AddExceptionHandler<ApiExceptionHandler>();
         return services;
     }
+
+    /// <summary>Each surface registers its one writer from its own registration.</summary>
+    public static IServiceCollection AddSurfaceErrorWriter<T>(this IServiceCollection services) where T : class, ISurfaceErrorWriter =>
+        services.AddSingleton<ISurfaceErrorWriter, T>();
 
     /// <summary>
     /// Exceptions, and bodiless 4xx/5xx results (unknown routes, 405s, challenges, <c>TypedResults.NotFound()</c>),

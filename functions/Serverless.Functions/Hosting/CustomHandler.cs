@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.HttpOverrides;
+using Serverless.Functions.Errors;
+
 namespace Serverless.Functions.Hosting;
 
 /// <summary>The two ways this one executable runs (architecture §2).</summary>
@@ -39,11 +42,42 @@ public static class CustomHandler
     {
         var mode = ModeOf(builder.Configuration);
         builder.WebHost.UseUrls(ListenUrl(builder.Configuration));
+        builder.Services.AddSingleton<PublicUrls>();
         if (mode == HostingMode.FunctionsHost)
         {
             // The host captures stdout line by line as worker logs; one line per entry keeps them readable there.
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         }
         return builder;
+    }
+
+    /// <summary>
+    /// The middleware every request passes, in this order: its id first (so every error carries it), then errors (so
+    /// anything later is written in the surface's format), routing, the start-up gate, then authentication.
+    /// </summary>
+    public static WebApplication UseApiPipeline(this WebApplication app)
+    {
+        app.UseRequestIds();
+        if (ModeOf(app.Configuration) == HostingMode.FunctionsHost)
+        {
+            // Only the Functions host can reach the handler on 127.0.0.1, so its X-Forwarded-Proto/Host are the
+            // caller's; standalone, nothing in front sets them and a caller's own are ignored.
+            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost });
+        }
+        app.UseSurfaceErrors();
+        app.UseRouting();
+        app.UseStartupGate();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>Serves, unless the command line asks for the function metadata to be written (see <see cref="FunctionMetadata"/>).</summary>
+    public static void RunOrWriteFunctionMetadata(this WebApplication app, string[] args)
+    {
+        if (!FunctionMetadata.TryRunCommand(app, args))
+        {
+            app.Run();
+        }
     }
 }

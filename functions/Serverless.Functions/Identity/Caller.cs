@@ -1,8 +1,12 @@
 using System.Security.Claims;
+using Serverless.Functions.Errors;
 
 namespace Serverless.Functions.Identity;
 
-/// <summary>The authenticated user a request acts for, whatever dialect it authenticated with.</summary>
+/// <summary>
+/// The authenticated user a request acts for, whatever dialect it authenticated with. Handlers take it as a parameter
+/// (bound from the request's principal by <see cref="BindAsync"/>), only on routes that require authentication.
+/// </summary>
 public sealed record Caller(string TenantId, string UserId, string Email, string TenantRole, bool IsServiceAccount)
 {
     public const string TenantClaim = "tenant";
@@ -12,6 +16,12 @@ public sealed record Caller(string TenantId, string UserId, string Email, string
     public bool IsTenantAdmin => TenantRole == TenantRoles.Admin;
 
     public bool HasTenantPermission(string permission) => TenantRoles.PermissionsOf(TenantRole).Contains(permission);
+
+    /// <summary>The caller, when their tenant role grants <paramref name="permission"/>; otherwise a 403 naming it.</summary>
+    public Caller Require(string permission) =>
+        HasTenantPermission(permission) ? this : throw new ApiException(ApiError.Forbidden($"This needs the {permission} permission."));
+
+    public static ValueTask<Caller?> BindAsync(HttpContext context) => ValueTask.FromResult<Caller?>(From(context.User));
 
     public static ClaimsPrincipal ToPrincipal(UserEntity user, string scheme) => new(new ClaimsIdentity(
         [

@@ -9,7 +9,8 @@ public static class StatusPageRegistration
 {
     public static IServiceCollection AddStatusPages(this IServiceCollection services)
     {
-        services.AddSingleton<ISurfaceErrorWriter, CachetErrorWriter>();
+        services.AddSurfaceErrorWriter<CachetErrorWriter>();
+        CachetTokenAuthentication.AddCachetAuthentication(services);
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<StatusItemStore>();
         services.AddSingleton<Mailer>();
@@ -32,10 +33,16 @@ public static class StatusPageRegistration
         app.MapStatusPagesApi();
         foreach (var api in new[] { app.MapFunctionGroup("StatusApi", "/api/v1"), app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}/api/v1") })
         {
-            // Public reads may be fetched from any origin, as Cachet's CORS middleware allows (spec §1.11).
+            // X-Cachet-Token or Basic, checked on every route; reads stay public (see the policy).
+            api.RequireAuthorization(CachetTokenAuthentication.Policy);
+            // Public reads may be fetched from any origin, as Cachet's CORS middleware allows.
             api.AddEndpointFilter(async (context, next) =>
             {
                 var http = context.HttpContext;
+                if (!CachetPage.AcceptsJson(http.Request))
+                {
+                    throw CachetPage.NotAcceptable();
+                }
                 if (HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Origin.Count > 0)
                 {
                     http.Response.Headers.AccessControlAllowOrigin = "*";

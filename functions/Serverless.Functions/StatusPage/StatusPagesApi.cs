@@ -1,6 +1,6 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
@@ -32,9 +32,9 @@ public static class StatusPagesApi
 
     public sealed record PageInput(string? Slug, string? Name);
 
-    public static async Task<JsonHttpResult<Document>> ListPages(HttpRequest request, ClaimsPrincipal principal, StatusPageStore pages, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> ListPages(HttpRequest request, Caller caller, StatusPageStore pages, CancellationToken cancellationToken)
     {
-        var found = await pages.OfTenantAsync(Caller.From(principal).TenantId, cancellationToken);
+        var found = await pages.OfTenantAsync(caller.TenantId, cancellationToken);
         return JsonApiResults.Ok(new Document(found.OrderBy(p => p.Slug, StringComparer.Ordinal).Select(p => Resource(request, p)).ToList())
         {
             Links = new CollectionLinks("/v2/status-pages"),
@@ -42,10 +42,10 @@ public static class StatusPagesApi
     }
 
     /// <summary>A taken slug is a 409, whichever tenant holds it: slugs are global, as they are URL paths.</summary>
-    public static async Task<JsonHttpResult<Document>> CreatePage(HttpRequest request, ClaimsPrincipal principal, StatusPageStore pages, TimeProvider time,
+    public static async Task<JsonHttpResult<Document>> CreatePage(HttpRequest request, Caller caller, StatusPageStore pages, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var caller = RequireAdmin(principal);
+        RequireAdmin(caller);
         var input = await JsonApiBody.ReadAsync<PageInput>(request, Type, cancellationToken);
         var (slug, name) = Validate(input.Attributes, required: true);
         var page = new StatusPageEntity { RowKey = slug!, PageId = Ids.New(time), TenantId = caller.TenantId, Name = name!, Created = time.GetUtcNow() };
@@ -56,10 +56,10 @@ public static class StatusPagesApi
         return JsonApiResults.Created(request.HttpContext.Response, Document.Of(Resource(request, page)), $"/v2/status-pages/{page.PageId}");
     }
 
-    public static async Task<JsonHttpResult<Document>> UpdatePage(string id, HttpRequest request, ClaimsPrincipal principal, StatusPageStore pages,
+    public static async Task<JsonHttpResult<Document>> UpdatePage(string id, HttpRequest request, Caller caller, StatusPageStore pages,
         CancellationToken cancellationToken)
     {
-        var caller = RequireAdmin(principal);
+        RequireAdmin(caller);
         var page = await FindAsync(pages, caller, id, cancellationToken);
         var input = await JsonApiBody.ReadAsync<PageInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
@@ -72,20 +72,22 @@ public static class StatusPagesApi
     }
 
     /// <summary>The page goes at once (its URLs answer 404), then everything on it.</summary>
-    public static async Task<NoContent> DeletePage(string id, ClaimsPrincipal principal, StatusPageStore pages, StatusItemStore items,
+    public static async Task<NoContent> DeletePage(string id, Caller caller, StatusPageStore pages, StatusItemStore items,
         CancellationToken cancellationToken)
     {
-        var caller = RequireAdmin(principal);
+        RequireAdmin(caller);
         var page = await FindAsync(pages, caller, id, cancellationToken);
         await pages.DeleteAsync(page, cancellationToken);
         await items.DeletePageAsync(page.PageId, cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static Caller RequireAdmin(ClaimsPrincipal principal)
+    private static void RequireAdmin(Caller caller)
     {
-        var caller = Caller.From(principal);
-        return caller.IsTenantAdmin ? caller : throw new ApiException(ApiError.Forbidden("Only a tenant admin can create, change or delete status pages."));
+        if (!caller.IsTenantAdmin)
+        {
+            throw new ApiException(ApiError.Forbidden("Only a tenant admin can create, change or delete status pages."));
+        }
     }
 
     private static async Task<StatusPageEntity> FindAsync(StatusPageStore pages, Caller caller, string id, CancellationToken cancellationToken) =>
@@ -104,9 +106,9 @@ public static class StatusPagesApi
 
     private static Resource Resource(HttpRequest request, StatusPageEntity page)
     {
-        var root = $"{request.Scheme}://{request.Host}{request.PathBase}";
         var prefix = page.Slug == StatusPageStore.DefaultSlug ? "" : $"/pages/{page.Slug}";
-        return new(page.PageId, Type, new PageAttributes(page.Slug, page.Name, $"{root}{prefix}/api/v1", Cachet.CachetPage.PublicUrl(request, page)))
+        var apiUrl = PublicUrls.Of(request).Absolute(request, $"{prefix}/api/v1");
+        return new(page.PageId, Type, new PageAttributes(page.Slug, page.Name, apiUrl, Cachet.CachetPage.PublicUrl(request, page)))
         {
             Links = new ResourceLinks($"/v2/status-pages/{page.PageId}"),
         };

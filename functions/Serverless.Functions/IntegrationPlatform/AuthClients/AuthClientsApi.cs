@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -48,10 +47,9 @@ public static class AuthClientsApi
     private sealed record Viewpoint(Func<AuthClientEntity, bool> Visible, Func<AuthClientEntity, bool> SeesCredentials);
 
     /// <summary>AC-1.</summary>
-    public static async Task<JsonHttpResult<Document>> ListClients(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> ListClients(HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var viewpoint = await ViewpointAsync(request, caller, access, cancellationToken);
         var component = request.Query["filter[component]"].FirstOrDefault();
         var visible = viewpoint is null
@@ -66,10 +64,9 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-3: a client of a tenant, contract or workspace is read with the scope parameter that reaches it.</summary>
-    public static async Task<JsonHttpResult<Document>> GetClient(string id, HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> GetClient(string id, HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var viewpoint = await ViewpointAsync(request, caller, access, cancellationToken)
             ?? throw new ApiException(ApiError.InvalidParameter("workspace_id",
                 "A tenant's, contract's or workspace's client is read with the workspace_id, contract_id or tenant_id it belongs to."));
@@ -80,10 +77,9 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-2.</summary>
-    public static async Task<JsonHttpResult<Document>> CreateClient(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> CreateClient(HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var input = await JsonApiBody.ReadAsync<ClientInput>(request, Type, cancellationToken);
         var rules = new AttributeRules();
         var name = rules.Required(input.Attributes.Name, "name");
@@ -108,10 +104,9 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-4: the name, the secret and token lifetime of the credentials, and the components.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateClient(string id, HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> UpdateClient(string id, HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, ComponentCatalog catalog, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var client = await FindForChangeAsync(id, caller, access, clients, cancellationToken);
         var input = await JsonApiBody.ReadAsync<ClientInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
@@ -154,10 +149,9 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-5: refused (409) while a secret uses the client.</summary>
-    public static async Task<NoContent> DeleteClient(string id, ClaimsPrincipal principal, AccessControl access, AuthClientStore clients,
+    public static async Task<NoContent> DeleteClient(string id, Caller caller, AccessControl access, AuthClientStore clients,
         AuthSecrets.AuthSecretStore secrets, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var client = await FindForChangeAsync(id, caller, access, clients, cancellationToken);
         if ((await secrets.OfClientAsync(caller.TenantId, client.Id, cancellationToken)).Count > 0)
         {
@@ -194,7 +188,7 @@ public static class AuthClientsApi
             {
                 throw new ApiException(ApiError.NotFound("tenant", tenantId, "tenant"));
             }
-            RequireTenant(caller, Permissions.TenantsAuthClientsCreate);
+            caller.Require(Permissions.TenantsAuthClientsCreate);
             (client.ScopeKind, client.ScopeId) = (AuthClientEntity.Tenant, tenantId);
         }
         else
@@ -219,7 +213,7 @@ public static class AuthClientsApi
                     (await access.ContractAsync(caller, client.ScopeId, cancellationToken)).Require(Permissions.ContractsAuthClientsCreate).RequireWritable();
                     break;
                 default:
-                    RequireTenant(caller, Permissions.TenantsAuthClientsCreate);
+                    caller.Require(Permissions.TenantsAuthClientsCreate);
                     break;
             }
         }
@@ -259,18 +253,10 @@ public static class AuthClientsApi
                 {
                     throw new ApiException(ApiError.NotFound("tenant", request.Query["tenant_id"].ToString(), "tenant_id"));
                 }
-                RequireTenant(caller, Permissions.TenantsAuthClientsGet);
+                caller.Require(Permissions.TenantsAuthClientsGet);
                 return new Viewpoint(c => c.ScopeKind == AuthClientEntity.Tenant, _ => true);
             default:
                 return null;
-        }
-    }
-
-    private static void RequireTenant(Caller caller, string permission)
-    {
-        if (!caller.HasTenantPermission(permission))
-        {
-            throw new ApiException(ApiError.Forbidden($"This needs the {permission} permission."));
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
@@ -39,10 +38,10 @@ public static class AuthSecretsApi
     public sealed record SecretInput(string? Name, string? State, string? Error, JsonObject? Credentials);
 
     /// <summary>AS-1, filtered by <c>filter[user]</c> and <c>filter[auth_client]</c>.</summary>
-    public static async Task<JsonHttpResult<Document>> ListSecrets(string workspaceId, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> ListSecrets(string workspaceId, HttpRequest request, Caller caller,
         AccessControl access, AuthSecretStore secrets, CancellationToken cancellationToken)
     {
-        var workspace = (await access.WorkspaceAsync(Caller.From(principal), workspaceId, cancellationToken)).Require(Permissions.WorkspacesAuthSecretGet).Workspace;
+        var workspace = (await access.WorkspaceAsync(caller, workspaceId, cancellationToken)).Require(Permissions.WorkspacesAuthSecretGet).Workspace;
         var user = request.Query["filter[user]"].FirstOrDefault();
         var client = request.Query["filter[auth_client]"].FirstOrDefault();
         var found = (await secrets.OfWorkspaceAsync(workspace.TenantId, workspace.Id, cancellationToken))
@@ -52,10 +51,9 @@ public static class AuthSecretsApi
     }
 
     /// <summary>AS-2.</summary>
-    public static async Task<JsonHttpResult<Document>> CreateSecret(string workspaceId, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> CreateSecret(string workspaceId, HttpRequest request, Caller caller,
         AccessControl access, AuthSecretStore secrets, AuthClientStore clients, TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var workspace = (await access.WorkspaceAsync(caller, workspaceId, cancellationToken))
             .Require(Permissions.WorkspacesAuthSecretCreate).RequireWritable().Workspace;
         var input = await JsonApiBody.ReadAsync<SecretInput>(request, Type, cancellationToken);
@@ -91,24 +89,24 @@ public static class AuthSecretsApi
     }
 
     /// <summary>AS-3: a refresh-token grant now. The seed's example wraps the answer in an array; its prose returns the secret, as this does.</summary>
-    public static async Task<JsonHttpResult<Document>> RefreshSecret(string workspaceId, string id, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> RefreshSecret(string workspaceId, string id, Caller caller, AccessControl access,
         AuthSecretStore secrets, SecretRefresher refresher, CancellationToken cancellationToken)
     {
-        var secret = await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretRefresh, write: true, principal, access, secrets, cancellationToken);
+        var secret = await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretRefresh, write: true, caller, access, secrets, cancellationToken);
         return JsonApiResults.Ok(Document.Of(Resource(await refresher.RefreshAsync(secret, cancellationToken), secrets)));
     }
 
     /// <summary>AS-4: a secret of another workspace is not found here.</summary>
-    public static async Task<JsonHttpResult<Document>> GetSecret(string workspaceId, string id, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> GetSecret(string workspaceId, string id, Caller caller, AccessControl access,
         AuthSecretStore secrets, CancellationToken cancellationToken) =>
-        JsonApiResults.Ok(Document.Of(Resource(await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretGet, write: false, principal, access, secrets,
+        JsonApiResults.Ok(Document.Of(Resource(await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretGet, write: false, caller, access, secrets,
             cancellationToken), secrets)));
 
     /// <summary>AS-5: name and credentials (same rules as creating); state and error too, as the seed's example sends them.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateSecret(string workspaceId, string id, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> UpdateSecret(string workspaceId, string id, HttpRequest request, Caller caller,
         AccessControl access, AuthSecretStore secrets, AuthClientStore clients, TimeProvider time, CancellationToken cancellationToken)
     {
-        var secret = await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretEdit, write: true, principal, access, secrets, cancellationToken);
+        var secret = await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretEdit, write: true, caller, access, secrets, cancellationToken);
         var input = await JsonApiBody.ReadAsync<SecretInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
         var rules = new AttributeRules();
@@ -137,18 +135,17 @@ public static class AuthSecretsApi
     }
 
     /// <summary>AS-6.</summary>
-    public static async Task<NoContent> DeleteSecret(string workspaceId, string id, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<NoContent> DeleteSecret(string workspaceId, string id, Caller caller, AccessControl access,
         AuthSecretStore secrets, CancellationToken cancellationToken)
     {
-        var secret = await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretDelete, write: true, principal, access, secrets, cancellationToken);
+        var secret = await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretDelete, write: true, caller, access, secrets, cancellationToken);
         await secrets.DeleteAsync(secret.PartitionKey, secret.Id, cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static async Task<AuthSecretEntity> FindAsync(string workspaceId, string id, string permission, bool write, ClaimsPrincipal principal,
+    private static async Task<AuthSecretEntity> FindAsync(string workspaceId, string id, string permission, bool write, Caller caller,
         AccessControl access, AuthSecretStore secrets, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var workspace = (await access.WorkspaceAsync(caller, workspaceId, cancellationToken)).Require(permission);
         if (write)
         {

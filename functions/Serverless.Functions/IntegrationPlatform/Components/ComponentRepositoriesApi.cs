@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
@@ -30,10 +29,9 @@ public static partial class ComponentRepositoriesApi
     public sealed record RepositoryInput(string? Name, string? Icon, string? Access, List<string>? WhitelistedContractIds);
 
     /// <summary>CO-8: needs contracts.repository.edit in the team's contract.</summary>
-    public static async Task<JsonHttpResult<Document>> CreateRepository(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> CreateRepository(HttpRequest request, Caller caller, AccessControl access,
         TeamStore teams, ComponentRepoStore repos, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var input = await JsonApiBody.ReadAsync<RepositoryInput>(request, ComponentsApi.Type, cancellationToken);
         var rules = new AttributeRules();
         var name = rules.Required(input.Attributes.Name, "name", 100);
@@ -69,10 +67,9 @@ public static partial class ComponentRepositoriesApi
     }
 
     /// <summary>CO-9: a tenant admin raises access from team to tenant (never back) and sets the whitelist.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateAccess(string id, HttpRequest request, ClaimsPrincipal principal, ComponentCatalog catalog,
+    public static async Task<JsonHttpResult<Document>> UpdateAccess(string id, HttpRequest request, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, ContractStore contracts, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         if (!caller.IsTenantAdmin)
         {
             throw new ApiException(ApiError.Forbidden("Only a tenant admin can change a component's access or whitelist."));
@@ -100,10 +97,9 @@ public static partial class ComponentRepositoriesApi
     }
 
     /// <summary>CO-10: contracts.repository.edit, and the caller in the repository's team. No flow uses it yet, as there are no flows.</summary>
-    public static async Task<NoContent> DeleteComponent(string id, ClaimsPrincipal principal, AccessControl access, ComponentCatalog catalog,
+    public static async Task<NoContent> DeleteComponent(string id, Caller caller, AccessControl access, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, TeamStore teams, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         RefuseBuiltIn(catalog, id, "delete");
         var repo = await FindRepositoryAsync(id, caller, repos, memberships, cancellationToken);
         (await access.ContractAsync(caller, repo.ContractId, cancellationToken)).Require(Permissions.ContractsRepositoryEdit).RequireWritable();
@@ -113,11 +109,11 @@ public static partial class ComponentRepositoriesApi
     }
 
     /// <summary>CO-11: a repository has no versions to delete; a built-in's cannot be deleted.</summary>
-    public static async Task<NoContent> DeleteVersion(string id, string versionId, ClaimsPrincipal principal, ComponentCatalog catalog,
+    public static async Task<NoContent> DeleteVersion(string id, string versionId, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, CancellationToken cancellationToken)
     {
         RefuseBuiltIn(catalog, id, "delete versions of");
-        await FindRepositoryAsync(id, Caller.From(principal), repos, memberships, cancellationToken);
+        await FindRepositoryAsync(id, caller, repos, memberships, cancellationToken);
         throw new ApiException(ApiError.NotFound("version", versionId, "VERSION_ID"));
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -60,12 +59,12 @@ public static partial class ComponentsApi
     private static readonly long VersionDate = new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     /// <summary>CO-1: the components available to a contract; <c>filter[access]</c> private, public or all.</summary>
-    public static async Task<JsonHttpResult<Document>> ListForContract(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> ListForContract(HttpRequest request, Caller caller, AccessControl access,
         ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
         var contractId = request.Query["contract_id"].FirstOrDefault()
             ?? throw new ApiException(ApiError.InvalidParameter("contract_id", "'contract_id' is required."));
-        var contract = (await access.ContractAsync(Caller.From(principal), contractId, cancellationToken)).Contract;
+        var contract = (await access.ContractAsync(caller, contractId, cancellationToken)).Contract;
         var filter = request.Query["filter[access]"].FirstOrDefault() ?? "all";
         if (filter is not ("private" or "public" or "all"))
         {
@@ -84,10 +83,9 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-3: every component, for holders of tenants.component.list_all.</summary>
-    public static async Task<JsonHttpResult<Document>> ListAll(HttpRequest request, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+    public static async Task<JsonHttpResult<Document>> ListAll(HttpRequest request, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         if (!caller.HasTenantPermission(Permissions.TenantsComponentListAll))
         {
             throw new ApiException(ApiError.Forbidden($"Listing all components needs the {Permissions.TenantsComponentListAll} permission."));
@@ -98,31 +96,31 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-4: a built-in, or a repository the caller can use.</summary>
-    public static async Task<JsonHttpResult<Document>> GetComponent(string id, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+    public static async Task<JsonHttpResult<Document>> GetComponent(string id, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         MembershipStore memberships, CancellationToken cancellationToken)
     {
         if (catalog.Find(id) is { } component)
         {
             return JsonApiResults.Ok(Document.Of(Resource(component, whitelist: false)) with { Included = Included(component) });
         }
-        var repo = await ComponentRepositoriesApi.FindRepositoryAsync(id, Caller.From(principal), repos, memberships, cancellationToken);
+        var repo = await ComponentRepositoriesApi.FindRepositoryAsync(id, caller, repos, memberships, cancellationToken);
         return JsonApiResults.Ok(Document.Of(ComponentRepositoriesApi.RepositoryResource(repo, whitelist: false)));
     }
 
     /// <summary>CO-2: as CO-1, for a workspace the caller is a member of, with each component's whitelist.</summary>
-    public static async Task<JsonHttpResult<Document>> ListForWorkspace(string workspaceId, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> ListForWorkspace(string workspaceId, HttpRequest request, Caller caller,
         AccessControl access, ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
-        var workspace = await RequireWorkspaceMemberAsync(access, principal, workspaceId, cancellationToken);
+        var workspace = await RequireWorkspaceMemberAsync(access, caller, workspaceId, cancellationToken);
         var available = (await repos.OfTenantAsync(workspace.TenantId, cancellationToken)).Where(r => r.AvailableTo(workspace.ContractId)).ToList();
         return Collection(request, catalog.All, available, whitelist: true);
     }
 
     /// <summary>CO-5.</summary>
-    public static async Task<JsonHttpResult<Document>> GetForWorkspace(string workspaceId, string id, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> GetForWorkspace(string workspaceId, string id, Caller caller, AccessControl access,
         ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
-        var workspace = await RequireWorkspaceMemberAsync(access, principal, workspaceId, cancellationToken);
+        var workspace = await RequireWorkspaceMemberAsync(access, caller, workspaceId, cancellationToken);
         if (catalog.Find(id) is { } component)
         {
             return JsonApiResults.Ok(Document.Of(Resource(component, whitelist: true)) with { Included = Included(component) });
@@ -135,7 +133,7 @@ public static partial class ComponentsApi
 
     /// <summary>CO-6: one version per built-in, its current revision.</summary>
     /// <remarks>A repository has no versions: nothing here builds its code.</remarks>
-    public static async Task<JsonHttpResult<Document>> ListVersions(string id, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+    public static async Task<JsonHttpResult<Document>> ListVersions(string id, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         MembershipStore memberships, CancellationToken cancellationToken)
     {
         IReadOnlyList<Resource> versions = [];
@@ -145,28 +143,27 @@ public static partial class ComponentsApi
         }
         else
         {
-            await ComponentRepositoriesApi.FindRepositoryAsync(id, Caller.From(principal), repos, memberships, cancellationToken);
+            await ComponentRepositoriesApi.FindRepositoryAsync(id, caller, repos, memberships, cancellationToken);
         }
         return JsonApiResults.Ok(new Document(versions) { Links = new CollectionLinks($"/v2/components/{id}/versions") });
     }
 
     /// <summary>CO-7: the descriptor of a revision, or of <c>latest</c>.</summary>
-    public static async Task<JsonHttpResult<Document>> GetDescriptor(string id, string revision, ClaimsPrincipal principal, ComponentCatalog catalog,
+    public static async Task<JsonHttpResult<Document>> GetDescriptor(string id, string revision, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, CancellationToken cancellationToken)
     {
         if (catalog.Find(id) is null)
         {
-            await ComponentRepositoriesApi.FindRepositoryAsync(id, Caller.From(principal), repos, memberships, cancellationToken);
+            await ComponentRepositoriesApi.FindRepositoryAsync(id, caller, repos, memberships, cancellationToken);
             throw new ApiException(ApiError.NotFound("version", revision, "GIT_REVISION"));
         }
         return JsonApiResults.Ok(Document.Of(DescriptorResource(FindRevision(catalog, id, revision))));
     }
 
     /// <summary>CO-12: the tenant's environment variables for the component.</summary>
-    public static async Task<JsonHttpResult<Document>> GetEnv(string id, ClaimsPrincipal principal, ComponentCatalog catalog, ComponentRepoStore repos,
+    public static async Task<JsonHttpResult<Document>> GetEnv(string id, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         MembershipStore memberships, ComponentEnvStore env, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var componentId = catalog.Find(id)?.Id ?? (await ComponentRepositoriesApi.FindRepositoryAsync(id, caller, repos, memberships, cancellationToken)).Id;
         return JsonApiResults.Ok(Document.Of(EnvResource(componentId, await env.GetAsync(caller.TenantId, componentId, cancellationToken))));
     }
@@ -175,10 +172,9 @@ public static partial class ComponentsApi
     /// CO-13: replaces the variables. A built-in serves the whole tenant, so its variables are the tenant's, and the
     /// seed names no permission for this write: only a tenant admin may make it (docs/decisions/0007-components.md).
     /// </summary>
-    public static async Task<JsonHttpResult<Document>> PutEnv(string id, HttpRequest request, ClaimsPrincipal principal, ComponentCatalog catalog,
+    public static async Task<JsonHttpResult<Document>> PutEnv(string id, HttpRequest request, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, TeamStore teams, ComponentEnvStore env, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         string componentId;
         if (catalog.Find(id) is { } builtIn)
         {
@@ -213,10 +209,10 @@ public static partial class ComponentsApi
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    private static async Task<WorkspaceEntity> RequireWorkspaceMemberAsync(AccessControl access, ClaimsPrincipal principal, string workspaceId,
+    private static async Task<WorkspaceEntity> RequireWorkspaceMemberAsync(AccessControl access, Caller caller, string workspaceId,
         CancellationToken cancellationToken)
     {
-        var workspace = await access.WorkspaceAsync(Caller.From(principal), workspaceId, cancellationToken);
+        var workspace = await access.WorkspaceAsync(caller, workspaceId, cancellationToken);
         return workspace.IsMember ? workspace.Workspace : throw new ApiException(ApiError.Forbidden("Only members of the workspace see its components."));
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
@@ -54,10 +53,9 @@ public static class ContractsApi
     public sealed record ContractPolicy(IReadOnlyList<RoleView> Roles);
 
     /// <summary>CT-1: a tenant admin creates a contract with its Owner (the <c>owner</c> relationship, or the caller).</summary>
-    public static async Task<JsonHttpResult<Document>> CreateContract(HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> CreateContract(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         if (!caller.IsTenantAdmin)
         {
             throw new ApiException(ApiError.Forbidden("Only a tenant admin can create contracts."));
@@ -93,10 +91,9 @@ public static class ContractsApi
     }
 
     /// <summary>CT-2: the name (and defaults) need contracts.contract.edit; the available roles need a tenant admin.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateContract(string id, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> UpdateContract(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.ContractAsync(caller, id, cancellationToken)).RequireWritable();
         var input = await JsonApiBody.ReadAsync<ContractInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
@@ -132,11 +129,11 @@ public static class ContractsApi
     }
 
     /// <summary>CT-3: members of the contract and tenant admins read it, with its members and invites when asked.</summary>
-    public static async Task<JsonHttpResult<Document>> GetContract(string id, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> GetContract(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
         var (members, invites) = Members.Includes(request);
-        var access = await services.Access.ContractAsync(Caller.From(principal), id, cancellationToken);
+        var access = await services.Access.ContractAsync(caller, id, cancellationToken);
         return JsonApiResults.Ok(await ToDocumentAsync(access.Contract, services, members, invites, cancellationToken) with
         {
             Links = new ResourceLinks($"/v2/contracts/{id}"),
@@ -144,10 +141,9 @@ public static class ContractsApi
     }
 
     /// <summary>CT-4: the contracts the caller is a member of.</summary>
-    public static async Task<JsonHttpResult<Document>> ListContracts(HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> ListContracts(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var paging = Paging.From(request, DefaultPageSize);
         var mine = await services.Memberships.ScopesOfAsync(caller.UserId, ScopeKind.Contract, cancellationToken);
         var contracts = (await Task.WhenAll(mine.Select(m => services.Contracts.GetAsync(caller.TenantId, m.RowKey[2..], cancellationToken))))
@@ -159,10 +155,10 @@ public static class ContractsApi
     }
 
     /// <summary>CT-5: the contract's roles with their permissions, as one contract-policy.</summary>
-    public static async Task<JsonHttpResult<Document>> GetRoles(string id, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<JsonHttpResult<Document>> GetRoles(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var contract = (await services.Access.ContractAsync(Caller.From(principal), id, cancellationToken)).Contract;
+        var contract = (await services.Access.ContractAsync(caller, id, cancellationToken)).Contract;
         var roles = contract.AvailableRoleList()
             .Select(r => RoleCatalog.Find(r.Scope, r.Role)!)
             .Select(r => new RoleView(new RoleName(r.DisplayName), r.Name, r.Permissions, r.Scope))
@@ -180,10 +176,9 @@ public static class ContractsApi
     /// CT-6: marks the contract suspending, so writes are refused at once, and starts the operation that stops its
     /// flows and marks it suspended. Asking again returns the same operation.
     /// </summary>
-    public static async Task<JsonHttpResult<Document>> Suspend(string id, HttpContext context, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> Suspend(string id, HttpContext context, Caller caller,
         [AsParameters] TenancyServices services, OperationStore operations, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var contract = RequireAdminOrServiceAccount(await services.Access.ContractAsync(caller, id, cancellationToken), caller, "suspend");
         if (contract.Status is ScopeStatus.Suspending or ScopeStatus.Suspended && contract.OperationId is { } running &&
             await operations.GetAsync(running, cancellationToken) is { } existing)
@@ -202,10 +197,9 @@ public static class ContractsApi
     }
 
     /// <summary>CT-7: makes the contract active again, also in the middle of a suspension (which then leaves it active).</summary>
-    public static async Task<NoContent> Unsuspend(string id, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<NoContent> Unsuspend(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var contract = RequireAdminOrServiceAccount(await services.Access.ContractAsync(caller, id, cancellationToken), caller, "unsuspend");
         await services.Contracts.MutateAsync(caller.TenantId, contract.Id, c =>
         {
@@ -220,10 +214,9 @@ public static class ContractsApi
     }
 
     /// <summary>CT-8: 204 at once, as the seed says; the contract is gone from every read now, its data in the background.</summary>
-    public static async Task<NoContent> DeleteContract(string id, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<NoContent> DeleteContract(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = await services.Access.ContractAsync(caller, id, cancellationToken);
         if (!caller.IsTenantAdmin)
         {
@@ -241,10 +234,9 @@ public static class ContractsApi
     }
 
     /// <summary>The contract's members (ours): readable by its members and tenant admins.</summary>
-    public static async Task<JsonHttpResult<Document>> ListMembers(string id, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> ListMembers(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var contract = (await services.Access.ContractAsync(caller, id, cancellationToken)).Contract;
         var members = await Members.WithUsersAsync(await services.Memberships.MembersAsync(ScopeKind.Contract, contract.Id, cancellationToken),
             caller.TenantId, services.Users, cancellationToken);
@@ -255,10 +247,9 @@ public static class ContractsApi
     }
 
     /// <summary>Adds a user of the tenant to the contract, or changes their contract roles (ours; contracts.membership.edit).</summary>
-    public static async Task<JsonHttpResult<Document>> SetMember(string id, string userId, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> SetMember(string id, string userId, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.ContractAsync(caller, id, cancellationToken)).Require(Permissions.ContractsMembershipEdit).RequireWritable();
         var input = await JsonApiBody.ReadAsync<MemberInput>(request, Members.ContractMemberType, cancellationToken);
         JsonApiBody.CheckId(input.Id, userId);
@@ -275,10 +266,9 @@ public static class ContractsApi
     }
 
     /// <summary>Removes a user from the contract and from its workspaces (ours; contracts.membership.edit).</summary>
-    public static async Task<NoContent> RemoveMember(string id, string userId, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<NoContent> RemoveMember(string id, string userId, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.ContractAsync(caller, id, cancellationToken)).Require(Permissions.ContractsMembershipEdit).RequireWritable();
         var current = await services.Memberships.MembersAsync(ScopeKind.Contract, access.Contract.Id, cancellationToken);
         if (current.All(m => m.UserId != userId))

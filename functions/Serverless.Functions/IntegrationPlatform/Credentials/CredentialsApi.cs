@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
@@ -35,12 +34,12 @@ public static class CredentialsApi
     public sealed record CredentialInput(string? Name, JsonObject? Keys);
 
     /// <summary>CR-1: a workspace's credentials, optionally of one component.</summary>
-    public static async Task<JsonHttpResult<Document>> ListCredentials(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> ListCredentials(HttpRequest request, Caller caller, AccessControl access,
         CredentialStore credentials, CancellationToken cancellationToken)
     {
         var workspaceId = request.Query["workspace_id"].FirstOrDefault()
             ?? throw new ApiException(ApiError.InvalidParameter("workspace_id", "'workspace_id' is required."));
-        var workspace = (await access.WorkspaceAsync(Caller.From(principal), workspaceId, cancellationToken)).RequireReadable().Workspace;
+        var workspace = (await access.WorkspaceAsync(caller, workspaceId, cancellationToken)).RequireReadable().Workspace;
         var component = request.Query["filter[component]"].FirstOrDefault();
         var found = (await credentials.OfWorkspaceAsync(workspace.TenantId, workspace.Id, cancellationToken))
             .Where(c => component is null || c.ComponentId == component)
@@ -52,18 +51,17 @@ public static class CredentialsApi
     }
 
     /// <summary>CR-2.</summary>
-    public static async Task<JsonHttpResult<Document>> GetCredential(string id, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> GetCredential(string id, Caller caller, AccessControl access,
         CredentialStore credentials, CancellationToken cancellationToken)
     {
-        var (credential, _) = await FindAsync(id, Caller.From(principal), access, credentials, write: false, cancellationToken);
+        var (credential, _) = await FindAsync(id, caller, access, credentials, write: false, cancellationToken);
         return JsonApiResults.Ok(Document.Of(Resource(credential, credentials)));
     }
 
     /// <summary>CR-3: needs workspaces.credential.edit in the workspace; the name is made up when omitted.</summary>
-    public static async Task<JsonHttpResult<Document>> CreateCredential(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> CreateCredential(HttpRequest request, Caller caller, AccessControl access,
         CredentialStore credentials, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var input = await JsonApiBody.ReadAsync<CredentialInput>(request, Type, cancellationToken);
         var componentId = JsonApiBody.RelationshipId(input.Relationships, "component", ComponentsApi.Type, required: true)!;
         var workspaceId = JsonApiBody.RelationshipId(input.Relationships, "workspace", "workspace", required: true)!;
@@ -92,10 +90,9 @@ public static class CredentialsApi
     }
 
     /// <summary>CR-4: the name and the vpn agent change when given; <c>keys</c>, when given, replace the old keys entirely.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateCredential(string id, HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> UpdateCredential(string id, HttpRequest request, Caller caller, AccessControl access,
         CredentialStore credentials, ComponentCatalog catalog, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var (credential, _) = await FindAsync(id, caller, access, credentials, write: true, cancellationToken);
         var input = await JsonApiBody.ReadAsync<CredentialInput>(request, Type, cancellationToken);
         if (input.Id is null)
@@ -119,10 +116,9 @@ public static class CredentialsApi
     }
 
     /// <summary>CR-5.</summary>
-    public static async Task<NoContent> DeleteCredential(string id, ClaimsPrincipal principal, AccessControl access, CredentialStore credentials,
+    public static async Task<NoContent> DeleteCredential(string id, Caller caller, AccessControl access, CredentialStore credentials,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var (credential, _) = await FindAsync(id, caller, access, credentials, write: true, cancellationToken);
         await credentials.DeleteAsync(caller.TenantId, credential.Id, cancellationToken);
         return TypedResults.NoContent();

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
@@ -34,15 +33,15 @@ public static class DataSamplesApi
     public sealed record SampleInput(string? Method, JsonNode? Result);
 
     /// <summary>DS-1.</summary>
-    public static async Task<JsonHttpResult<Document>> GetSample(string id, ClaimsPrincipal principal, AccessControl access, DataSampleStore samples,
+    public static async Task<JsonHttpResult<Document>> GetSample(string id, Caller caller, AccessControl access, DataSampleStore samples,
         CancellationToken cancellationToken)
     {
-        var sample = await FindAsync(id, Caller.From(principal), access, samples, null, cancellationToken);
+        var sample = await FindAsync(id, caller, access, samples, null, cancellationToken);
         return JsonApiResults.Ok(Document.Of(await ResourceAsync(sample, samples, cancellationToken)));
     }
 
     /// <summary>DS-2: <c>filter[id]=a,b</c>; samples the caller may not read, or that do not exist, are left out.</summary>
-    public static async Task<JsonHttpResult<Document>> GetSamples(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> GetSamples(HttpRequest request, Caller caller, AccessControl access,
         DataSampleStore samples, CancellationToken cancellationToken)
     {
         var ids = (request.Query["filter[id]"].FirstOrDefault() ?? throw new ApiException(ApiError.InvalidParameter("filter[id]", "'filter[id]' is required: ids separated by commas.")))
@@ -51,7 +50,6 @@ public static class DataSamplesApi
         {
             throw new ApiException(ApiError.InvalidParameter("filter[id]", "'filter[id]' takes 1 to 100 ids."));
         }
-        var caller = Caller.From(principal);
         var found = new List<Resource>();
         foreach (var id in ids)
         {
@@ -67,10 +65,9 @@ public static class DataSamplesApi
     }
 
     /// <summary>DS-3.</summary>
-    public static async Task<JsonHttpResult<Document>> CreateSample(HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> CreateSample(HttpRequest request, Caller caller, AccessControl access,
         DataSampleStore samples, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var input = await JsonApiBody.ReadAsync<SampleInput>(request, Type, cancellationToken);
         var componentId = JsonApiBody.RelationshipId(input.Relationships, "component", ComponentsApi.Type, required: true)!;
         var revision = JsonApiBody.RelationshipId(input.Relationships, "component_version", "version", required: true)!;
@@ -103,10 +100,9 @@ public static class DataSamplesApi
     }
 
     /// <summary>DS-4: the result, and the method as the seed's example sends it.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateSample(string id, HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> UpdateSample(string id, HttpRequest request, Caller caller, AccessControl access,
         DataSampleStore samples, ComponentCatalog catalog, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var sample = await FindAsync(id, caller, access, samples, Permissions.WorkspacesFlowEdit, cancellationToken);
         var input = await JsonApiBody.ReadAsync<SampleInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);

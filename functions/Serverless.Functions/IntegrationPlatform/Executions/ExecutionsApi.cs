@@ -1,7 +1,7 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Operations;
@@ -36,20 +36,16 @@ public static class ExecutionsApi
     /// <summary>The 202 answer of every operation: an absolute Location to poll (seed), Retry-After, and the pending result.</summary>
     public static JsonHttpResult<Document> Accepted(HttpContext context, OperationEntity operation)
     {
-        var request = context.Request;
-        // Behind the Functions host the request's own host is 127.0.0.1, so prefer what the proxy says the caller used.
-        var scheme = request.Headers["X-Forwarded-Proto"].FirstOrDefault() ?? request.Scheme;
-        var host = request.Headers["X-Forwarded-Host"].FirstOrDefault() ?? request.Host.Value;
-        context.Response.Headers.Location = $"{scheme}://{host}{PollPath(operation.Id)}";
+        context.Response.Headers.Location = PublicUrls.Of(context.Request).Absolute(context.Request, PollPath(operation.Id));
         context.Response.Headers.RetryAfter = "1";
         return TypedResults.Json(Document.Of(ToResource(operation)), JsonApiJson.Options, JsonApiResults.ContentType, StatusCodes.Status202Accepted);
     }
 
     /// <remarks>200 with the pending result, or 303 with an empty document: both JSON, told apart by status.</remarks>
     public static async Task<JsonHttpResult<Document>> Poll(
-        string id, ClaimsPrincipal principal, OperationStore operations, HttpResponse response, CancellationToken cancellationToken)
+        string id, Caller caller, OperationStore operations, HttpResponse response, CancellationToken cancellationToken)
     {
-        var operation = await FindAsync(id, Caller.From(principal), operations, cancellationToken);
+        var operation = await FindAsync(id, caller, operations, cancellationToken);
         if (!OperationStatus.IsFinished(operation.Status))
         {
             response.Headers.RetryAfter = "1";
@@ -59,9 +55,9 @@ public static class ExecutionsApi
         return TypedResults.Json(new Document(EmptyMeta.Instance), JsonApiJson.Options, JsonApiResults.ContentType, StatusCodes.Status303SeeOther);
     }
 
-    public static async Task<JsonHttpResult<Document>> Result(string id, ClaimsPrincipal principal, OperationStore operations, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> Result(string id, Caller caller, OperationStore operations, CancellationToken cancellationToken)
     {
-        var operation = await FindAsync(id, Caller.From(principal), operations, cancellationToken);
+        var operation = await FindAsync(id, caller, operations, cancellationToken);
         return OperationStatus.IsFinished(operation.Status)
             ? JsonApiResults.Ok(Document.Of(ToResource(operation)))
             : throw new ApiException(ApiError.ForStatus(StatusCodes.Status409Conflict, "The result is not ready yet; poll until it redirects here.") with { Code = "result_not_ready" });

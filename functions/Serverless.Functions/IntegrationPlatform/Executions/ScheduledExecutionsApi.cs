@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,22 +31,22 @@ public static class ScheduledExecutionsApi
     public sealed record ExecutionInput(JsonObject? Fields, string? Module, string? Method);
 
     /// <summary>SE-1: <c>verifyCredentials(fields)</c>; needs workspaces.credential.edit in the workspace.</summary>
-    public static Task<JsonHttpResult<Document>> VerifyCredential(string id, string revision, HttpContext context, ClaimsPrincipal principal,
+    public static Task<JsonHttpResult<Document>> VerifyCredential(string id, string revision, HttpContext context, Caller caller,
         AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
         CancellationToken cancellationToken) =>
-        StartAsync(ComponentMethod.Verify, id, revision, context, principal, access, catalog, operations, secrets, credentials, cancellationToken);
+        StartAsync(ComponentMethod.Verify, id, revision, context, caller, access, catalog, operations, secrets, credentials, cancellationToken);
 
     /// <summary>SE-2: <c>getMetaModel</c> of <c>attributes.module</c>; needs workspaces.flow.edit.</summary>
-    public static Task<JsonHttpResult<Document>> DynamicMetadata(string id, string revision, HttpContext context, ClaimsPrincipal principal,
+    public static Task<JsonHttpResult<Document>> DynamicMetadata(string id, string revision, HttpContext context, Caller caller,
         AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
         CancellationToken cancellationToken) =>
-        StartAsync(ComponentMethod.DynamicMetadata, id, revision, context, principal, access, catalog, operations, secrets, credentials, cancellationToken);
+        StartAsync(ComponentMethod.DynamicMetadata, id, revision, context, caller, access, catalog, operations, secrets, credentials, cancellationToken);
 
     /// <summary>SE-3: the select-model method <c>attributes.method</c> of <c>attributes.module</c>; needs workspaces.flow.edit.</summary>
-    public static Task<JsonHttpResult<Document>> SelectModel(string id, string revision, HttpContext context, ClaimsPrincipal principal,
+    public static Task<JsonHttpResult<Document>> SelectModel(string id, string revision, HttpContext context, Caller caller,
         AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
         CancellationToken cancellationToken) =>
-        StartAsync(ComponentMethod.SelectModel, id, revision, context, principal, access, catalog, operations, secrets, credentials, cancellationToken);
+        StartAsync(ComponentMethod.SelectModel, id, revision, context, caller, access, catalog, operations, secrets, credentials, cancellationToken);
 
     private static async Task<JsonObject> CredentialKeysAsync(string credentialId, string workspaceId, BuiltInComponent component, Caller caller,
         AccessControl access, Credentials.CredentialStore credentials, CancellationToken cancellationToken)
@@ -70,10 +69,9 @@ public static class ScheduledExecutionsApi
     }
 
     private static async Task<JsonHttpResult<Document>> StartAsync(ComponentMethod method, string id, string revision, HttpContext context,
-        ClaimsPrincipal principal, AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets,
+        Caller caller, AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets,
         Credentials.CredentialStore credentials, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var component = ComponentsApi.FindRevision(catalog, id, revision);
         var input = await JsonApiBody.ReadAsync<ExecutionInput>(context.Request, method.RequestType, cancellationToken);
         var rules = new AttributeRules();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using Azure.Storage.Sas;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,10 +27,9 @@ public static class StorageApi
 
     public sealed record SignedUrl(string PutUrl, string GetUrl, int Expires);
 
-    public static async Task<JsonHttpResult<SignedUrl>> CreateSignedUrl(ClaimsPrincipal principal, StorageAccount storage, SignedUrls signer,
+    public static async Task<JsonHttpResult<SignedUrl>> CreateSignedUrl(Caller caller, StorageAccount storage, SignedUrls signer,
         IConfiguration configuration, TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var lifetime = configuration.GetValue(ExpiresSetting, DefaultExpiresSeconds);
         var expiresOn = time.GetUtcNow().AddSeconds(lifetime);
         var name = $"{caller.TenantId}/{expiresOn.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";

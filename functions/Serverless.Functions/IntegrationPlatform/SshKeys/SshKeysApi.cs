@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,9 +32,8 @@ public static class SshKeysApi
     public sealed record KeyInput(string? Key, string? Title);
 
     /// <summary>SK-1: the caller's keys.</summary>
-    public static async Task<JsonHttpResult<Document>> ListKeys(ClaimsPrincipal principal, SshKeyStore keys, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> ListKeys(Caller caller, SshKeyStore keys, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         return JsonApiResults.Ok(new Document((await keys.OfUserAsync(caller.UserId, cancellationToken)).Select(Resource).ToList())
         {
             Links = new CollectionLinks("/v2/sshkeys"),
@@ -43,10 +41,9 @@ public static class SshKeysApi
     }
 
     /// <summary>SK-2: a key already added by the same user is a 409.</summary>
-    public static async Task<JsonHttpResult<Document>> AddKey(HttpRequest request, ClaimsPrincipal principal, SshKeyStore keys, TimeProvider time,
+    public static async Task<JsonHttpResult<Document>> AddKey(HttpRequest request, Caller caller, SshKeyStore keys, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var input = await JsonApiBody.ReadAsync<KeyInput>(request, Type, cancellationToken);
         var rules = new AttributeRules();
         var text = rules.Required(input.Attributes.Key, "key", 16384);
@@ -71,9 +68,8 @@ public static class SshKeysApi
     }
 
     /// <summary>SK-3: only one's own keys; anyone else's are not found.</summary>
-    public static async Task<NoContent> DeleteKey(string id, ClaimsPrincipal principal, SshKeyStore keys, CancellationToken cancellationToken)
+    public static async Task<NoContent> DeleteKey(string id, Caller caller, SshKeyStore keys, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         if (!Ids.IsValid(id) || !await keys.DeleteAsync(caller.UserId, id, cancellationToken))
         {
             throw new ApiException(ApiError.NotFound("ssh key", id, "KEY_ID"));

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
@@ -31,20 +30,19 @@ public static class TeamsApi
     public sealed record TeamInput(string? Name);
 
     /// <summary>A contract's teams, for its members.</summary>
-    public static async Task<JsonHttpResult<Document>> ListTeams(HttpRequest request, ClaimsPrincipal principal, AccessControl access, TeamStore teams,
+    public static async Task<JsonHttpResult<Document>> ListTeams(HttpRequest request, Caller caller, AccessControl access, TeamStore teams,
         CancellationToken cancellationToken)
     {
         var contractId = request.Query["contract_id"].FirstOrDefault()
             ?? throw new ApiException(ApiError.InvalidParameter("contract_id", "'contract_id' is required."));
-        var contract = (await access.ContractAsync(Caller.From(principal), contractId, cancellationToken)).Contract;
+        var contract = (await access.ContractAsync(caller, contractId, cancellationToken)).Contract;
         var found = await teams.OfContractAsync(contract.TenantId, contract.Id, cancellationToken);
         return JsonApiResults.Ok(new Document(found.OrderBy(t => t.Id, StringComparer.Ordinal).Select(Resource).ToList()));
     }
 
-    public static async Task<JsonHttpResult<Document>> CreateTeam(HttpRequest request, ClaimsPrincipal principal, AccessControl access, TeamStore teams,
+    public static async Task<JsonHttpResult<Document>> CreateTeam(HttpRequest request, Caller caller, AccessControl access, TeamStore teams,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var input = await JsonApiBody.ReadAsync<TeamInput>(request, Type, cancellationToken);
         var rules = new AttributeRules();
         var name = rules.Required(input.Attributes.Name, "name", 100);
@@ -65,10 +63,9 @@ public static class TeamsApi
     }
 
     /// <summary>Renames the team and, with a <c>members</c> relationship, replaces its members.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateTeam(string id, HttpRequest request, ClaimsPrincipal principal, AccessControl access,
+    public static async Task<JsonHttpResult<Document>> UpdateTeam(string id, HttpRequest request, Caller caller, AccessControl access,
         TeamStore teams, MembershipStore memberships, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var team = await teams.GetAsync(caller.TenantId, id, cancellationToken) ?? throw new ApiException(ApiError.NotFound(Type, id, "TEAM_ID"));
         try
         {

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
 using Serverless.Functions.Identity;
@@ -42,9 +41,8 @@ public static class UsersApi
     public sealed record CreatedUserMeta(string ApiKey, string Note);
 
     /// <summary>US-1: any authenticated user reads themselves.</summary>
-    public static async Task<JsonHttpResult<Document>> GetMe(ClaimsPrincipal principal, UserStore users, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> GetMe(Caller caller, UserStore users, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var user = await users.GetAsync(caller.TenantId, caller.UserId, cancellationToken)
             ?? throw new ApiException(ApiError.ForStatus(StatusCodes.Status401Unauthorized));
         return JsonApiResults.Ok(Document.Of(ToResource(user)));
@@ -55,10 +53,9 @@ public static class UsersApi
     /// tenants.user.list_all, anyone in the tenant; anyone else, and any other tenant, gets 404, because they may not
     /// know the user exists.
     /// </summary>
-    public static async Task<JsonHttpResult<Document>> GetUser(string id, ClaimsPrincipal principal, UserStore users, MembershipStore memberships,
+    public static async Task<JsonHttpResult<Document>> GetUser(string id, Caller caller, UserStore users, MembershipStore memberships,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var visible = Ids.IsValid(id) &&
             (id == caller.UserId || caller.HasTenantPermission(Permissions.TenantsUserListAll) || await ShareAContractAsync(memberships, caller.UserId, id, cancellationToken));
         var user = visible ? await users.GetAsync(caller.TenantId, id, cancellationToken) : null;
@@ -68,9 +65,8 @@ public static class UsersApi
     }
 
     /// <summary>US-3: needs tenants.user.list_all; filters by exact <c>email</c>, or by OpenID <c>iss</c> / <c>sub</c>.</summary>
-    public static async Task<JsonHttpResult<Document>> ListUsers(HttpRequest request, ClaimsPrincipal principal, UserStore users, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> ListUsers(HttpRequest request, Caller caller, UserStore users, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         if (!caller.HasTenantPermission(Permissions.TenantsUserListAll))
         {
             throw new ApiException(ApiError.Forbidden($"Listing users needs the {Permissions.TenantsUserListAll} permission."));
@@ -88,9 +84,8 @@ public static class UsersApi
     }
 
     /// <summary>Creates a user in the caller's tenant (tenant admins only) and shows its new API key this once.</summary>
-    public static async Task<JsonHttpResult<Document>> CreateUser(HttpRequest request, ClaimsPrincipal principal, UserStore users, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> CreateUser(HttpRequest request, Caller caller, UserStore users, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         if (!caller.IsTenantAdmin)
         {
             throw new ApiException(ApiError.Forbidden("Only a tenant admin can create users."));

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
 using Serverless.Functions.Identity;
@@ -38,11 +37,11 @@ public static class WorkspacesApi
     public sealed record WorkspaceInput(string? Name, bool? FlowStatsEnabledDefault, string? Type);
 
     /// <summary>WS-1: members, and holders of a listAll permission, read a workspace.</summary>
-    public static async Task<JsonHttpResult<Document>> GetWorkspace(string id, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> GetWorkspace(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
         var (members, invites) = Members.Includes(request);
-        var access = (await services.Access.WorkspaceAsync(Caller.From(principal), id, cancellationToken)).RequireReadable();
+        var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireReadable();
         var document = await ToDocumentAsync(access.Workspace, access.Contract, services, invites: true, cancellationToken);
         return JsonApiResults.Ok(document with
         {
@@ -52,10 +51,9 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-2: the workspaces the caller is a member of, optionally of one contract.</summary>
-    public static async Task<JsonHttpResult<Document>> ListWorkspaces(HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> ListWorkspaces(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var paging = Paging.From(request, DefaultPageSize);
         var contractId = request.Query["contract_id"].FirstOrDefault();
         if (contractId is not null && !Ids.IsValid(contractId))
@@ -83,10 +81,10 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-3: the workspace's members, for those who may read it.</summary>
-    public static async Task<JsonHttpResult<Document>> ListMembers(string id, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<JsonHttpResult<Document>> ListMembers(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var access = (await services.Access.WorkspaceAsync(Caller.From(principal), id, cancellationToken)).RequireReadable();
+        var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireReadable();
         var members = await MembersOfAsync(access.Workspace, services, cancellationToken);
         return JsonApiResults.Ok(new Document(members.Select(Members.WorkspaceMember).ToList())
         {
@@ -96,10 +94,9 @@ public static class WorkspacesApi
 
     /// <summary>WS-4: a contract member with contracts.workspace.create creates a workspace and becomes its Owner.
     /// The seed answers 200, not 201, and so does this.</summary>
-    public static async Task<JsonHttpResult<Document>> CreateWorkspace(HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> CreateWorkspace(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var input = await JsonApiBody.ReadAsync<WorkspaceInput>(request, Type, cancellationToken);
         var rules = new AttributeRules();
         var name = rules.Required(input.Attributes.Name, "name");
@@ -110,7 +107,7 @@ public static class WorkspacesApi
             .Require(Permissions.ContractsWorkspaceCreate).RequireWritable();
         if (type != WorkspaceEntity.Full)
         {
-            RequireTenantPermission(caller, Permissions.WorkspacesWorkspaceEditType);
+            caller.Require(Permissions.WorkspacesWorkspaceEditType);
         }
         var workspace = new WorkspaceEntity
         {
@@ -129,10 +126,10 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-5: the name and defaults need workspaces.workspace.edit; the type needs workspaces.workspace.edit_type.</summary>
-    public static async Task<JsonHttpResult<Document>> UpdateWorkspace(string id, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> UpdateWorkspace(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var access = (await services.Access.WorkspaceAsync(Caller.From(principal), id, cancellationToken)).RequireWritable();
+        var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireWritable();
         var input = await JsonApiBody.ReadAsync<WorkspaceInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
         var a = input.Attributes;
@@ -162,10 +159,9 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-6: gives a member of the contract roles in the workspace (adding them if need be). Only roles change.</summary>
-    public static async Task<JsonHttpResult<Document>> SetMember(string id, string userId, HttpRequest request, ClaimsPrincipal principal,
+    public static async Task<JsonHttpResult<Document>> SetMember(string id, string userId, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.WorkspacesWorkspaceEdit, Permissions.TenantWorkspaceEditMembership).RequireWritable();
         var input = await JsonApiBody.ReadAsync<ContractsApi.MemberInput>(request, Members.WorkspaceMemberType, cancellationToken);
@@ -192,10 +188,9 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-7: removes a member; what they owned in the workspace passes to the caller.</summary>
-    public static async Task<NoContent> RemoveMember(string id, string userId, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<NoContent> RemoveMember(string id, string userId, Caller caller, [AsParameters] TenancyServices services,
         IEnumerable<ITenancyHooks> hooks, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.WorkspacesWorkspaceEdit, Permissions.TenantWorkspaceEditMembership).RequireWritable();
         var current = await services.Memberships.MembersAsync(ScopeKind.Workspace, access.Workspace.Id, cancellationToken);
@@ -216,10 +211,9 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-8: adds the support user (the contract's, else the tenant's) as Owner of the workspace, and of the contract if need be.</summary>
-    public static async Task<JsonHttpResult<Document>> GrantSupport(string id, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<JsonHttpResult<Document>> GrantSupport(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.WorkspaceEditMembershipSupport).RequireWritable();
         var support = await SupportUserAsync(access.Contract, services, cancellationToken);
@@ -233,10 +227,9 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-9: removes the support user, and from the contract too when no other workspace of it has them.</summary>
-    public static async Task<NoContent> RemoveSupport(string id, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<NoContent> RemoveSupport(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.WorkspaceEditMembershipSupport).RequireWritable();
         var support = await SupportUserAsync(access.Contract, services, cancellationToken);
@@ -252,10 +245,9 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-10: 204 at once, as the seed says; the workspace is gone from every read now, its contents in the background.</summary>
-    public static async Task<NoContent> DeleteWorkspace(string id, ClaimsPrincipal principal, [AsParameters] TenancyServices services,
+    public static async Task<NoContent> DeleteWorkspace(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
-        var caller = Caller.From(principal);
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.ContractsWorkspaceDelete, Permissions.WorkspacesWorkspaceEdit).RequireWritable();
         var operationId = Ids.New(services.Time);
@@ -267,14 +259,6 @@ public static class WorkspacesApi
         }, cancellationToken);
         await services.Operations.StartAsync(Tenancy.DeleteWorkspace.KindName, caller, access.Workspace.Id, id: operationId, cancellationToken: cancellationToken);
         return TypedResults.NoContent();
-    }
-
-    private static void RequireTenantPermission(Caller caller, string permission)
-    {
-        if (!caller.HasTenantPermission(permission))
-        {
-            throw new ApiException(ApiError.Forbidden($"This needs the {permission} permission."));
-        }
     }
 
     private static async Task<UserEntity> SupportUserAsync(ContractEntity contract, TenancyServices services, CancellationToken cancellationToken)

@@ -1,20 +1,20 @@
 using Microsoft.Net.Http.Headers;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
 /// <summary>
 /// The status page a request is for, and who asks. Bound for every Cachet handler: the page comes from the route's
-/// <c>{slug}</c> (or is the default page, for <c>/api/v1</c>); the caller from <c>X-Cachet-Token</c> or Basic
-/// <c>email:apikey</c>, where any API key of a user of the page's tenant counts (spec §1.3). Writes without such a
-/// key get 401; reads without one see the guest view, and an unknown key on a read is ignored, as Cachet does.
+/// <c>{slug}</c> (or is the default page, for <c>/api/v1</c>); the caller is the user that
+/// <see cref="CachetTokenAuthentication"/> or Basic authenticated, and counts only when the page is their tenant's.
+/// Writes without such a user get 401; reads without one see the guest view, and an unknown key on a read is
+/// ignored, as Cachet does.
 /// </summary>
 public sealed class CachetPage
 {
-    public const string TokenHeader = "X-Cachet-Token";
-
-    private CachetPage(StatusPageEntity page, UserEntity? user, CachetClock clock, string baseUrl)
+    private CachetPage(StatusPageEntity page, Caller? user, CachetClock clock, string baseUrl)
     {
         Page = page;
         User = user;
@@ -27,7 +27,7 @@ public sealed class CachetPage
     public string PageId => Page.PageId;
 
     /// <summary>A user of the page's tenant, when the request carried one's key.</summary>
-    public UserEntity? User { get; }
+    public Caller? User { get; }
 
     public bool IsAuthenticated => User is not null;
 
@@ -39,15 +39,11 @@ public sealed class CachetPage
     public static async ValueTask<CachetPage?> BindAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!AcceptsJson(request))
-        {
-            throw new ApiException(ApiError.ForStatus(406, "The requested resource is only capable of generating content not acceptable."));
-        }
         var services = context.RequestServices;
         var slug = request.RouteValues["slug"] as string ?? StatusPageStore.DefaultSlug;
         var page = await services.GetRequiredService<StatusPageStore>().FindAsync(slug, context.RequestAborted)
             ?? throw new ApiException(ApiError.ForStatus(404, $"No status page '{slug}' exists."));
-        var user = await CallerAsync(request, services.GetRequiredService<UserStore>(), context.RequestAborted);
+        var user = context.User.HasClaim(c => c.Type == Caller.TenantClaim) ? Caller.From(context.User) : null;
         if (user is not null && user.TenantId != page.TenantId)
         {
             user = null; // another tenant's key is no key here
@@ -60,8 +56,9 @@ public sealed class CachetPage
         return new CachetPage(page, user, clock, PublicUrl(request, page));
     }
 
+    /// <summary>The absolute URL of a page's public HTML.</summary>
     public static string PublicUrl(HttpRequest request, StatusPageEntity page) =>
-        $"{request.Scheme}://{request.Host}{request.PathBase}" + (page.Slug == StatusPageStore.DefaultSlug ? "/status" : $"/pages/{page.Slug}");
+        PublicUrls.Of(request).Absolute(request, page.Slug == StatusPageStore.DefaultSlug ? "/status" : $"/pages/{page.Slug}");
 
     /// <summary>For the few reads that need a key too (the subscriber list).</summary>
     public void RequireAuthenticated()
@@ -71,6 +68,9 @@ public sealed class CachetPage
             throw Unauthorized();
         }
     }
+
+    public static ApiException NotAcceptable() =>
+        new(ApiError.ForStatus(406, "The requested resource is only capable of generating content not acceptable."));
 
     public static ApiException Unauthorized() =>
         new(ApiError.ForStatus(401, "Authentication is required and has failed or has not yet been provided."));
@@ -95,7 +95,8 @@ public sealed class CachetPage
             item.UpdatedAt = Clock.Now;
         }, cancellationToken) ?? throw NotFound();
 
-    private static bool AcceptsJson(HttpRequest request)
+    /// <summary>Cachet answers 406 to a request that accepts no JSON; the API groups check it before anything else.</summary>
+    public static bool AcceptsJson(HttpRequest request)
     {
         var accept = request.Headers.Accept.ToString();
         if (accept.Length == 0 || !MediaTypeHeaderValue.TryParseList([accept], out var types))
@@ -103,17 +104,5 @@ public sealed class CachetPage
             return true;
         }
         return types.Any(t => t.MediaType.Value is "*/*" or "application/*" or "application/json" || t.Suffix.Value == "json");
-    }
-
-    private static async Task<UserEntity?> CallerAsync(HttpRequest request, UserStore users, CancellationToken cancellationToken)
-    {
-        var token = request.Headers[TokenHeader].ToString().Trim();
-        if (token.Length > 0)
-        {
-            return token.Length <= 512 ? await users.FindByApiKeyAsync(token, cancellationToken) : null;
-        }
-        return BasicAuthentication.TryDecode(request.Headers.Authorization.ToString(), out var email, out var key)
-            ? await users.FindByEmailAndApiKeyAsync(email, key, cancellationToken)
-            : null;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -92,7 +93,7 @@ public static class CachetResults
             }
         }
         query.Append("page=").Append(page.ToString(CultureInfo.InvariantCulture));
-        return $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}?{query}";
+        return PublicUrls.Of(request).Absolute(request, $"{request.Path}?{query}");
     }
 
     /// <summary>Exact equality on the field's text; booleans match 1/0 (and true/false).</summary>

@@ -52,7 +52,7 @@ public static class StatusIncidentUpdatesApi
         rules.ThrowIfAny();
         var update = await store.AddAsync(page.PageId, new StatusIncidentUpdate
         {
-            IncidentId = incident.Id, Status = status!.Value, Message = message!, UserId = page.User!.Id, CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now,
+            IncidentId = incident.Id, Status = status!.Value, Message = message!, UserId = page.User!.UserId, CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now,
         }, cancellationToken);
         var updated = await store.MutateAsync<StatusIncident>(page.PageId, incident.Id, i =>
         {
@@ -81,7 +81,7 @@ public static class StatusIncidentUpdatesApi
         {
             u.Status = status ?? u.Status;
             u.Message = message ?? u.Message;
-            u.UserId = page.User!.Id;
+            u.UserId = page.User!.UserId;
         }, cancellationToken);
         return CachetResults.Item(CachetPresenters.Update(update, page));
     }

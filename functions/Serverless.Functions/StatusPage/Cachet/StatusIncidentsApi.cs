@@ -39,7 +39,7 @@ public static class StatusIncidentsApi
         StatusNotifier notifier, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
-        var incident = new StatusIncident { CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now, OccurredAt = page.Clock.Now, UserId = page.User!.Id };
+        var incident = new StatusIncident { CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now, OccurredAt = page.Clock.Now, UserId = page.User!.UserId };
         var (componentStatus, notify) = await ApplyAsync(incident, input, page, store, creating: true, cancellationToken);
         incident = await store.AddAsync(page.PageId, incident, cancellationToken);
         await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken);

@@ -1,0 +1,47 @@
+using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
+using Serverless.Functions.IntegrationPlatform.AuthClients;
+using Serverless.Functions.IntegrationPlatform.AuthSecrets;
+using Serverless.Functions.IntegrationPlatform.Components;
+using Serverless.Functions.IntegrationPlatform.Credentials;
+using Serverless.Functions.IntegrationPlatform.DataSamples;
+using Serverless.Functions.IntegrationPlatform.Executions;
+using Serverless.Functions.IntegrationPlatform.JsonApi;
+using Serverless.Functions.IntegrationPlatform.Resources;
+using Serverless.Functions.IntegrationPlatform.SshKeys;
+using Serverless.Functions.IntegrationPlatform.Teams;
+using Serverless.Functions.Operations;
+using Serverless.Functions.Storage;
+using Serverless.Functions.Tenancy;
+
+namespace Serverless.Functions.IntegrationPlatform;
+
+public static class IntegrationPlatformRegistration
+{
+    /// <summary>Everything the /v2 resource groups need beyond tenancy and the operations engine: stores, jobs, handlers.</summary>
+    public static IServiceCollection AddIntegrationPlatform(this IServiceCollection services)
+    {
+        services.AddSurfaceErrorWriter<JsonApiErrorWriter>();
+
+        services.AddSingleton<SignedUrls>();
+        services.AddTimerJob<ExpiredUploadsCleanup>(ExpiredUploadsCleanup.Name, ExpiredUploadsCleanup.Interval);
+
+        services.AddSingleton<ComponentEnvStore>();
+        services.AddSingleton<ComponentRepoStore>();
+        services.AddSingleton<TeamStore>();
+        services.AddSingleton<IOperationHandler, ComponentMethodExecution>();
+
+        services.AddSingleton<CredentialStore>();
+        services.AddSingleton<ITenancyHooks, CredentialTenancyHooks>();
+
+        services.AddSingleton<AuthClientStore>();
+        services.AddSingleton<AuthSecretStore>();
+        services.AddSingleton<SecretRefresher>();
+        services.AddTimerJob<AuthSecretRefreshJob>(AuthSecretRefreshJob.Name, AuthSecretRefreshJob.Interval);
+
+        services.AddSingleton<SshKeyStore>();
+        services.AddSingleton<DataSampleStore>();
+        services.AddSingleton<ITenancyHooks, DataSampleTenancyHooks>();
+        return services;
+    }
+}
