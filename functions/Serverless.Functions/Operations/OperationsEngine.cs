@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
@@ -111,9 +110,9 @@ public sealed class OperationsEngine(
     }
 
     /// <summary>The last delivery failed: the operation ends failed, with the reason, before its message is poisoned.</summary>
-    public async Task OnPoisonedAsync(string message, Exception error, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
+    public Task OnPoisonedAsync(string message, Exception error, CancellationToken cancellationToken) =>
+        // A step may checkpoint between the read and the write; then read again.
+        OptimisticConcurrency.RetryAsync(async () =>
         {
             var operation = await store.GetAsync(ParseId(message), cancellationToken);
             if (operation is null || OperationStatus.IsFinished(operation.Status))
@@ -123,18 +122,9 @@ public sealed class OperationsEngine(
             operation.Status = OperationStatus.Failed;
             operation.Error = error is Errors.ApiException api ? api.Message : $"{error.GetType().Name}: {error.Message}";
             operation.Completed = operation.Updated = time.GetUtcNow();
-            try
-            {
-                await store.UpdateAsync(operation, cancellationToken);
-                logger.LogWarning("Operation {OperationId} ({Kind}) failed: {Reason}", operation.Id, operation.Kind, operation.Error);
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 412)
-            {
-                // A step checkpointed meanwhile; read again.
-            }
-        }
-    }
+            await store.UpdateAsync(operation, cancellationToken);
+            logger.LogWarning("Operation {OperationId} ({Kind}) failed: {Reason}", operation.Id, operation.Kind, operation.Error);
+        });
 
     private static string ParseId(string message)
     {

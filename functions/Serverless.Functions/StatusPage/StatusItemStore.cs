@@ -146,8 +146,6 @@ public sealed class StatusCounter : TableRow
 
 public sealed class StatusItemStore(StorageAccount storage)
 {
-    private const int Attempts = 10;
-
     private readonly TableClient items = storage.Table(StorageLayout.Tables.StatusItems);
     private readonly TableClient points = storage.Table(StorageLayout.Tables.StatusMetricPoints);
 
@@ -172,26 +170,18 @@ public sealed class StatusItemStore(StorageAccount storage)
     }
 
     /// <summary>Gives the item the page's next id of its type and adds it, both in one transaction.</summary>
-    public async Task<T> AddAsync<T>(string pageId, T item, CancellationToken cancellationToken = default) where T : StatusItem, IStatusKind, new()
-    {
-        for (var attempt = 1; ; attempt++)
+    public Task<T> AddAsync<T>(string pageId, T item, CancellationToken cancellationToken = default) where T : StatusItem, IStatusKind, new() =>
+        // Another writer may take this id first; then take the next one.
+        OptimisticConcurrency.RetryAsync(async () =>
         {
             var (counter, action) = await NextAsync(pageId, T.Kind, cancellationToken);
             item.PartitionKey = pageId;
             item.Id = counter.Next;
             item.RowKey = Key<T>(item.Id);
-            try
-            {
-                var response = await items.SubmitTransactionAsync([action, new(TableTransactionActionType.Add, item)], cancellationToken);
-                item.ETag = response.Value[1].Headers.ETag ?? default;
-                return item;
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < Attempts)
-            {
-                // Another writer took this id first; take the next one.
-            }
-        }
-    }
+            var response = await items.SubmitTransactionAsync([action, new(TableTransactionActionType.Add, item)], cancellationToken);
+            item.ETag = response.Value[1].Headers.ETag ?? default;
+            return item;
+        });
 
     /// <summary>Writes the item back if nobody changed it since it was read (Azure answers 412 otherwise).</summary>
     public async Task UpdateAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem
@@ -201,27 +191,18 @@ public sealed class StatusItemStore(StorageAccount storage)
     }
 
     /// <summary>Reads, changes and writes the item, again from a fresh read when another writer got there first.</summary>
-    public async Task<T?> MutateAsync<T>(string pageId, int id, Action<T> change, CancellationToken cancellationToken = default)
-        where T : StatusItem, IStatusKind, new()
-    {
-        for (var attempt = 1; ; attempt++)
+    public Task<T?> MutateAsync<T>(string pageId, int id, Action<T> change, CancellationToken cancellationToken = default)
+        where T : StatusItem, IStatusKind, new() =>
+        OptimisticConcurrency.RetryAsync(async () =>
         {
             var item = await GetAsync<T>(pageId, id, cancellationToken);
-            if (item is null)
+            if (item is not null)
             {
-                return null;
-            }
-            change(item);
-            try
-            {
+                change(item);
                 await UpdateAsync(item, cancellationToken);
-                return item;
             }
-            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < Attempts)
-            {
-            }
-        }
-    }
+            return item;
+        });
 
     public Task DeleteAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem =>
         items.DeleteIfExistsAsync(item.PartitionKey, item.RowKey, cancellationToken);
@@ -303,21 +284,13 @@ public sealed class StatusItemStore(StorageAccount storage)
         }
     }
 
-    private async Task<int> TakeIdAsync(string pageId, string kind, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task<int> TakeIdAsync(string pageId, string kind, CancellationToken cancellationToken) =>
+        OptimisticConcurrency.RetryAsync(async () =>
         {
             var (counter, action) = await NextAsync(pageId, kind, cancellationToken);
-            try
-            {
-                await items.SubmitTransactionAsync([action], cancellationToken);
-                return counter.Next;
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < Attempts)
-            {
-            }
-        }
-    }
+            await items.SubmitTransactionAsync([action], cancellationToken);
+            return counter.Next;
+        });
 
     private static string PointPartition(string pageId, int metricId) => $"{pageId}-{metricId:D10}";
 

@@ -14,6 +14,7 @@ public static class StatusPageRegistration
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<StatusItemStore>();
         services.AddSingleton<Mailer>();
+        services.AddSingleton<StatusNotificationStore>();
         services.AddSingleton<StatusNotifier>();
         services.AddSingleton<StatusNotificationSender>();
         services.AddQueueHandler<StatusNotificationSender>(StatusNotifier.Queue);

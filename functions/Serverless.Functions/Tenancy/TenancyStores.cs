@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
@@ -86,26 +85,16 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
     /// A concurrent write (412) means: read again and re-apply, so a command like "unsuspend" is never lost to a race
     /// with the worker. Returns the row as written, or as found when unchanged; null when there is none.
     /// </summary>
-    public async Task<T?> MutateAsync(string tenantId, string id, Func<T, bool> change, CancellationToken cancellationToken = default)
-    {
-        for (var attempt = 1; ; attempt++)
+    public Task<T?> MutateAsync(string tenantId, string id, Func<T, bool> change, CancellationToken cancellationToken = default) =>
+        OptimisticConcurrency.RetryAsync(async () =>
         {
             var entity = await GetAsync(tenantId, id, cancellationToken);
-            if (entity is null || !change(entity))
-            {
-                return entity;
-            }
-            try
+            if (entity is not null && change(entity))
             {
                 await UpdateAsync(entity, cancellationToken);
-                return entity;
             }
-            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5)
-            {
-                // Someone wrote in between: go round again with their version.
-            }
-        }
-    }
+            return entity;
+        });
 
     public Task DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default) =>
         table.DeleteIfExistsAsync(tenantId, id, cancellationToken);

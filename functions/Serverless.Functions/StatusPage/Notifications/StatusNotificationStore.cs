@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.StatusPage.Notifications;
+
+// StatusNotifications: PK = pageId, RK = notificationId (24-hex, time-ordered) → Subject, Body, ComponentId (0: every
+// subscriber), To (one address, for verification mail; else the page's verified subscribers), State (pending, sent,
+// recorded when no SMTP host is set, suppressed during maintenance) and Sent (JSON array of addresses already mailed).
+
+public sealed class StatusNotificationEntity : TableRow
+{
+    public const string Pending = "pending";
+    public const string Sent = "sent";
+    public const string Recorded = "recorded";
+    public const string Suppressed = "suppressed";
+    public const string Failed = "failed";
+
+    public string Id => RowKey;
+    public string Kind { get; set; } = "";
+    public string Subject { get; set; } = "";
+    public string Body { get; set; } = "";
+    public string? To { get; set; }
+    public int ComponentId { get; set; }
+    public string State { get; set; } = Pending;
+    public string SentTo { get; set; } = "[]";
+
+    /// <summary>The page's public URL when the notification was written, for the links in the mail.</summary>
+    public string BaseUrl { get; set; } = "";
+    public DateTimeOffset Created { get; set; }
+
+    public List<string> SentList() => JsonSerializer.Deserialize<List<string>>(SentTo) ?? [];
+}
+
+public sealed class StatusNotificationStore(StorageAccount storage)
+{
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.StatusNotifications);
+
+    public Task AddAsync(StatusNotificationEntity notification, CancellationToken cancellationToken = default) =>
+        table.AddEntityAsync(notification, cancellationToken);
+
+    public async Task<StatusNotificationEntity?> GetAsync(string pageId, string id, CancellationToken cancellationToken = default)
+    {
+        var row = await table.GetEntityIfExistsAsync<StatusNotificationEntity>(pageId, id, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    /// <summary>Writes the row back if nobody changed it since it was read, and keeps its new ETag for the next write.</summary>
+    public async Task UpdateAsync(StatusNotificationEntity notification, CancellationToken cancellationToken = default)
+    {
+        var response = await table.UpdateEntityAsync(notification, notification.ETag, TableUpdateMode.Replace, cancellationToken);
+        notification.ETag = response.Headers.ETag ?? default;
+    }
+
+    /// <summary>A row given up on: failed, whatever else changed it meanwhile.</summary>
+    public async Task MarkFailedAsync(string pageId, string id, CancellationToken cancellationToken = default)
+    {
+        var patch = new TableEntity(pageId, id) { [nameof(StatusNotificationEntity.State)] = StatusNotificationEntity.Failed };
+        try
+        {
+            await table.UpdateEntityAsync(patch, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Already swept away.
+        }
+    }
+
+    /// <summary>Rows still pending that were written before <paramref name="before"/>: their message may be lost.</summary>
+    public Task<IReadOnlyList<StatusNotificationEntity>> PendingSinceBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
+        table.ListAsync<StatusNotificationEntity>(
+            TableClient.CreateQueryFilter($"State eq {StatusNotificationEntity.Pending} and Created lt {before}"), cancellationToken);
+
+    /// <summary>Finished rows (sent, recorded, suppressed, failed) written before <paramref name="before"/>.</summary>
+    public Task<IReadOnlyList<StatusNotificationEntity>> FinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
+        table.ListAsync<StatusNotificationEntity>(
+            TableClient.CreateQueryFilter($"State ne {StatusNotificationEntity.Pending} and Created lt {before}"), cancellationToken);
+
+    public Task DeleteAsync(StatusNotificationEntity notification, CancellationToken cancellationToken = default) =>
+        table.DeleteIfExistsAsync(notification.PartitionKey, notification.RowKey, cancellationToken);
+}
