@@ -99,7 +99,10 @@ public static class FunctionMetadata
         return files;
     }
 
-    /// <summary>Runs <c>write-function-metadata [dir]</c> when it is the command line; returns whether it did.</summary>
+    /// <summary>
+    /// Runs <c>write-function-metadata [dir]</c> when it is the command line; returns whether it did. Without a folder it
+    /// also writes <see cref="EndpointCatalog.DefaultPath"/>.
+    /// </summary>
     public static bool TryRunCommand(WebApplication app, string[] args)
     {
         if (args.Length == 0 || args[0] != Command)
@@ -107,9 +110,15 @@ public static class FunctionMetadata
             return false;
         }
         var directory = args.Length > 1 ? args[1] : Path.Combine(RepositoryRoot(), DefaultDirectory);
-        var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(s => s.Endpoints);
+        var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(s => s.Endpoints).ToList();
         Write(directory, Generate(endpoints, TriggerFunctions.From(app.Services)));
         Console.WriteLine($"Wrote function metadata to {Path.GetFullPath(directory)}");
+        if (args.Length == 1)
+        {
+            var catalog = Path.Combine(RepositoryRoot(), EndpointCatalog.DefaultPath);
+            File.WriteAllText(catalog, EndpointCatalog.Generate(endpoints));
+            Console.WriteLine($"Wrote the endpoint list to {catalog}");
+        }
         return true;
     }
 

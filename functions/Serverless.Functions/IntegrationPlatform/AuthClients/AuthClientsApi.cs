@@ -7,6 +7,7 @@ using Serverless.Functions.IntegrationPlatform.Components;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.AuthClients;
 
@@ -47,6 +48,7 @@ public static class AuthClientsApi
     private sealed record Viewpoint(Func<AuthClientEntity, bool> Visible, Func<AuthClientEntity, bool> SeesCredentials);
 
     /// <summary>AC-1.</summary>
+    [EndpointId("AC-1")]
     public static async Task<JsonHttpResult<Document>> ListClients(HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, CancellationToken cancellationToken)
     {
@@ -64,6 +66,7 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-3: a client of a tenant, contract or workspace is read with the scope parameter that reaches it.</summary>
+    [EndpointId("AC-3")]
     public static async Task<JsonHttpResult<Document>> GetClient(string id, HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, CancellationToken cancellationToken)
     {
@@ -77,6 +80,7 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-2.</summary>
+    [EndpointId("AC-2")]
     public static async Task<JsonHttpResult<Document>> CreateClient(HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -104,6 +108,7 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-4: the name, the secret and token lifetime of the credentials, and the components.</summary>
+    [EndpointId("AC-4")]
     public static async Task<JsonHttpResult<Document>> UpdateClient(string id, HttpRequest request, Caller caller, AccessControl access,
         AuthClientStore clients, ComponentCatalog catalog, CancellationToken cancellationToken)
     {
@@ -149,6 +154,7 @@ public static class AuthClientsApi
     }
 
     /// <summary>AC-5: refused (409) while a secret uses the client.</summary>
+    [EndpointId("AC-5")]
     public static async Task<NoContent> DeleteClient(string id, Caller caller, AccessControl access, AuthClientStore clients,
         AuthSecrets.AuthSecretStore secrets, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.AuthClients;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.AuthSecrets;
 
@@ -38,6 +39,7 @@ public static class AuthSecretsApi
     public sealed record SecretInput(string? Name, string? State, string? Error, JsonObject? Credentials);
 
     /// <summary>AS-1, filtered by <c>filter[user]</c> and <c>filter[auth_client]</c>.</summary>
+    [EndpointId("AS-1")]
     public static async Task<JsonHttpResult<Document>> ListSecrets(string workspaceId, HttpRequest request, Caller caller,
         AccessControl access, AuthSecretStore secrets, CancellationToken cancellationToken)
     {
@@ -51,6 +53,7 @@ public static class AuthSecretsApi
     }
 
     /// <summary>AS-2.</summary>
+    [EndpointId("AS-2")]
     public static async Task<JsonHttpResult<Document>> CreateSecret(string workspaceId, HttpRequest request, Caller caller,
         AccessControl access, AuthSecretStore secrets, AuthClientStore clients, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -89,6 +92,7 @@ public static class AuthSecretsApi
     }
 
     /// <summary>AS-3: a refresh-token grant now. The seed's example wraps the answer in an array; its prose returns the secret, as this does.</summary>
+    [EndpointId("AS-3")]
     public static async Task<JsonHttpResult<Document>> RefreshSecret(string workspaceId, string id, Caller caller, AccessControl access,
         AuthSecretStore secrets, SecretRefresher refresher, CancellationToken cancellationToken)
     {
@@ -97,12 +101,14 @@ public static class AuthSecretsApi
     }
 
     /// <summary>AS-4: a secret of another workspace is not found here.</summary>
+    [EndpointId("AS-4")]
     public static async Task<JsonHttpResult<Document>> GetSecret(string workspaceId, string id, Caller caller, AccessControl access,
         AuthSecretStore secrets, CancellationToken cancellationToken) =>
         JsonApiResults.Ok(Document.Of(Resource(await FindAsync(workspaceId, id, Permissions.WorkspacesAuthSecretGet, write: false, caller, access, secrets,
             cancellationToken), secrets)));
 
     /// <summary>AS-5: name and credentials (same rules as creating); state and error too, as the seed's example sends them.</summary>
+    [EndpointId("AS-5")]
     public static async Task<JsonHttpResult<Document>> UpdateSecret(string workspaceId, string id, HttpRequest request, Caller caller,
         AccessControl access, AuthSecretStore secrets, AuthClientStore clients, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -135,6 +141,7 @@ public static class AuthSecretsApi
     }
 
     /// <summary>AS-6.</summary>
+    [EndpointId("AS-6")]
     public static async Task<NoContent> DeleteSecret(string workspaceId, string id, Caller caller, AccessControl access,
         AuthSecretStore secrets, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Teams;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Components;
 
@@ -29,6 +30,7 @@ public static partial class ComponentRepositoriesApi
     public sealed record RepositoryInput(string? Name, string? Icon, string? Access, List<string>? WhitelistedContractIds);
 
     /// <summary>CO-8: needs contracts.repository.edit in the team's contract.</summary>
+    [EndpointId("CO-8")]
     public static async Task<JsonHttpResult<Document>> CreateRepository(HttpRequest request, Caller caller, AccessControl access,
         TeamStore teams, ComponentRepoStore repos, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -67,6 +69,7 @@ public static partial class ComponentRepositoriesApi
     }
 
     /// <summary>CO-9: a tenant admin raises access from team to tenant (never back) and sets the whitelist.</summary>
+    [EndpointId("CO-9")]
     public static async Task<JsonHttpResult<Document>> UpdateAccess(string id, HttpRequest request, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, ContractStore contracts, CancellationToken cancellationToken)
     {
@@ -97,6 +100,7 @@ public static partial class ComponentRepositoriesApi
     }
 
     /// <summary>CO-10: contracts.repository.edit, and the caller in the repository's team. No flow uses it yet, as there are no flows.</summary>
+    [EndpointId("CO-10")]
     public static async Task<NoContent> DeleteComponent(string id, Caller caller, AccessControl access, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, TeamStore teams, CancellationToken cancellationToken)
     {
@@ -109,6 +113,7 @@ public static partial class ComponentRepositoriesApi
     }
 
     /// <summary>CO-11: a repository has no versions to delete; a built-in's cannot be deleted.</summary>
+    [EndpointId("CO-11")]
     public static async Task<NoContent> DeleteVersion(string id, string versionId, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, CancellationToken cancellationToken)
     {

@@ -8,6 +8,7 @@ using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Teams;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Components;
 
@@ -59,6 +60,7 @@ public static partial class ComponentsApi
     private static readonly long VersionDate = new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     /// <summary>CO-1: the components available to a contract; <c>filter[access]</c> private, public or all.</summary>
+    [EndpointId("CO-1")]
     public static async Task<JsonHttpResult<Document>> ListForContract(HttpRequest request, Caller caller, AccessControl access,
         ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
@@ -83,6 +85,7 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-3: every component, for holders of tenants.component.list_all.</summary>
+    [EndpointId("CO-3")]
     public static async Task<JsonHttpResult<Document>> ListAll(HttpRequest request, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         CancellationToken cancellationToken)
     {
@@ -96,6 +99,7 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-4: a built-in, or a repository the caller can use.</summary>
+    [EndpointId("CO-4")]
     public static async Task<JsonHttpResult<Document>> GetComponent(string id, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         MembershipStore memberships, CancellationToken cancellationToken)
     {
@@ -108,6 +112,7 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-2: as CO-1, for a workspace the caller is a member of, with each component's whitelist.</summary>
+    [EndpointId("CO-2")]
     public static async Task<JsonHttpResult<Document>> ListForWorkspace(string workspaceId, HttpRequest request, Caller caller,
         AccessControl access, ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
@@ -117,6 +122,7 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-5.</summary>
+    [EndpointId("CO-5")]
     public static async Task<JsonHttpResult<Document>> GetForWorkspace(string workspaceId, string id, Caller caller, AccessControl access,
         ComponentCatalog catalog, ComponentRepoStore repos, CancellationToken cancellationToken)
     {
@@ -133,6 +139,7 @@ public static partial class ComponentsApi
 
     /// <summary>CO-6: one version per built-in, its current revision.</summary>
     /// <remarks>A repository has no versions: nothing here builds its code.</remarks>
+    [EndpointId("CO-6")]
     public static async Task<JsonHttpResult<Document>> ListVersions(string id, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         MembershipStore memberships, CancellationToken cancellationToken)
     {
@@ -149,6 +156,7 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-7: the descriptor of a revision, or of <c>latest</c>.</summary>
+    [EndpointId("CO-7")]
     public static async Task<JsonHttpResult<Document>> GetDescriptor(string id, string revision, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, CancellationToken cancellationToken)
     {
@@ -161,6 +169,7 @@ public static partial class ComponentsApi
     }
 
     /// <summary>CO-12: the tenant's environment variables for the component.</summary>
+    [EndpointId("CO-12")]
     public static async Task<JsonHttpResult<Document>> GetEnv(string id, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         MembershipStore memberships, ComponentEnvStore env, CancellationToken cancellationToken)
     {
@@ -172,6 +181,7 @@ public static partial class ComponentsApi
     /// CO-13: replaces the variables. A built-in serves the whole tenant, so its variables are the tenant's, and the
     /// seed names no permission for this write: only a tenant admin may make it (docs/decisions/0007-components.md).
     /// </summary>
+    [EndpointId("CO-13")]
     public static async Task<JsonHttpResult<Document>> PutEnv(string id, HttpRequest request, Caller caller, ComponentCatalog catalog,
         ComponentRepoStore repos, MembershipStore memberships, TeamStore teams, ComponentEnvStore env, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Serverless.Functions.IntegrationPlatform.Executions;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Operations;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Contracts;
 
@@ -53,6 +54,7 @@ public static class ContractsApi
     public sealed record ContractPolicy(IReadOnlyList<RoleView> Roles);
 
     /// <summary>CT-1: a tenant admin creates a contract with its Owner (the <c>owner</c> relationship, or the caller).</summary>
+    [EndpointId("CT-1")]
     public static async Task<JsonHttpResult<Document>> CreateContract(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -91,6 +93,7 @@ public static class ContractsApi
     }
 
     /// <summary>CT-2: the name (and defaults) need contracts.contract.edit; the available roles need a tenant admin.</summary>
+    [EndpointId("CT-2")]
     public static async Task<JsonHttpResult<Document>> UpdateContract(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -129,6 +132,7 @@ public static class ContractsApi
     }
 
     /// <summary>CT-3: members of the contract and tenant admins read it, with its members and invites when asked.</summary>
+    [EndpointId("CT-3")]
     public static async Task<JsonHttpResult<Document>> GetContract(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -141,6 +145,7 @@ public static class ContractsApi
     }
 
     /// <summary>CT-4: the contracts the caller is a member of.</summary>
+    [EndpointId("CT-4")]
     public static async Task<JsonHttpResult<Document>> ListContracts(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -155,6 +160,7 @@ public static class ContractsApi
     }
 
     /// <summary>CT-5: the contract's roles with their permissions, as one contract-policy.</summary>
+    [EndpointId("CT-5")]
     public static async Task<JsonHttpResult<Document>> GetRoles(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
@@ -176,6 +182,7 @@ public static class ContractsApi
     /// CT-6: marks the contract suspending, so writes are refused at once, and starts the operation that stops its
     /// flows and marks it suspended. Asking again returns the same operation.
     /// </summary>
+    [EndpointId("CT-6")]
     public static async Task<JsonHttpResult<Document>> Suspend(string id, HttpContext context, Caller caller,
         [AsParameters] TenancyServices services, OperationStore operations, CancellationToken cancellationToken)
     {
@@ -197,6 +204,7 @@ public static class ContractsApi
     }
 
     /// <summary>CT-7: makes the contract active again, also in the middle of a suspension (which then leaves it active).</summary>
+    [EndpointId("CT-7")]
     public static async Task<NoContent> Unsuspend(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
@@ -214,6 +222,7 @@ public static class ContractsApi
     }
 
     /// <summary>CT-8: 204 at once, as the seed says; the contract is gone from every read now, its data in the background.</summary>
+    [EndpointId("CT-8")]
     public static async Task<NoContent> DeleteContract(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Serverless.Functions.IntegrationPlatform.Components;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Credentials;
 
@@ -34,6 +35,7 @@ public static class CredentialsApi
     public sealed record CredentialInput(string? Name, JsonObject? Keys);
 
     /// <summary>CR-1: a workspace's credentials, optionally of one component.</summary>
+    [EndpointId("CR-1")]
     public static async Task<JsonHttpResult<Document>> ListCredentials(HttpRequest request, Caller caller, AccessControl access,
         CredentialStore credentials, CancellationToken cancellationToken)
     {
@@ -51,6 +53,7 @@ public static class CredentialsApi
     }
 
     /// <summary>CR-2.</summary>
+    [EndpointId("CR-2")]
     public static async Task<JsonHttpResult<Document>> GetCredential(string id, Caller caller, AccessControl access,
         CredentialStore credentials, CancellationToken cancellationToken)
     {
@@ -59,6 +62,7 @@ public static class CredentialsApi
     }
 
     /// <summary>CR-3: needs workspaces.credential.edit in the workspace; the name is made up when omitted.</summary>
+    [EndpointId("CR-3")]
     public static async Task<JsonHttpResult<Document>> CreateCredential(HttpRequest request, Caller caller, AccessControl access,
         CredentialStore credentials, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -90,6 +94,7 @@ public static class CredentialsApi
     }
 
     /// <summary>CR-4: the name and the vpn agent change when given; <c>keys</c>, when given, replace the old keys entirely.</summary>
+    [EndpointId("CR-4")]
     public static async Task<JsonHttpResult<Document>> UpdateCredential(string id, HttpRequest request, Caller caller, AccessControl access,
         CredentialStore credentials, ComponentCatalog catalog, CancellationToken cancellationToken)
     {
@@ -116,6 +121,7 @@ public static class CredentialsApi
     }
 
     /// <summary>CR-5.</summary>
+    [EndpointId("CR-5")]
     public static async Task<NoContent> DeleteCredential(string id, Caller caller, AccessControl access, CredentialStore credentials,
         CancellationToken cancellationToken)
     {

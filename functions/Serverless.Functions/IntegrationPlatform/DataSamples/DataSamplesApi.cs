@@ -6,6 +6,7 @@ using Serverless.Functions.IntegrationPlatform.Components;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.DataSamples;
 
@@ -33,6 +34,7 @@ public static class DataSamplesApi
     public sealed record SampleInput(string? Method, JsonNode? Result);
 
     /// <summary>DS-1.</summary>
+    [EndpointId("DS-1")]
     public static async Task<JsonHttpResult<Document>> GetSample(string id, Caller caller, AccessControl access, DataSampleStore samples,
         CancellationToken cancellationToken)
     {
@@ -41,6 +43,7 @@ public static class DataSamplesApi
     }
 
     /// <summary>DS-2: <c>filter[id]=a,b</c>; samples the caller may not read, or that do not exist, are left out.</summary>
+    [EndpointId("DS-2")]
     public static async Task<JsonHttpResult<Document>> GetSamples(HttpRequest request, Caller caller, AccessControl access,
         DataSampleStore samples, CancellationToken cancellationToken)
     {
@@ -65,6 +68,7 @@ public static class DataSamplesApi
     }
 
     /// <summary>DS-3.</summary>
+    [EndpointId("DS-3")]
     public static async Task<JsonHttpResult<Document>> CreateSample(HttpRequest request, Caller caller, AccessControl access,
         DataSampleStore samples, ComponentCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -100,6 +104,7 @@ public static class DataSamplesApi
     }
 
     /// <summary>DS-4: the result, and the method as the seed's example sends it.</summary>
+    [EndpointId("DS-4")]
     public static async Task<JsonHttpResult<Document>> UpdateSample(string id, HttpRequest request, Caller caller, AccessControl access,
         DataSampleStore samples, ComponentCatalog catalog, CancellationToken cancellationToken)
     {

@@ -42,6 +42,7 @@ public static class ExecutionsApi
     }
 
     /// <remarks>200 with the pending result, or 303 with an empty document: both JSON, told apart by status.</remarks>
+    [EndpointId("SE-4")]
     public static async Task<JsonHttpResult<Document>> Poll(
         string id, Caller caller, OperationStore operations, HttpResponse response, CancellationToken cancellationToken)
     {
@@ -55,6 +56,7 @@ public static class ExecutionsApi
         return TypedResults.Json(new Document(EmptyMeta.Instance), JsonApiJson.Options, JsonApiResults.ContentType, StatusCodes.Status303SeeOther);
     }
 
+    [EndpointId("SE-5")]
     public static async Task<JsonHttpResult<Document>> Result(string id, Caller caller, OperationStore operations, CancellationToken cancellationToken)
     {
         var operation = await FindAsync(id, caller, operations, cancellationToken);

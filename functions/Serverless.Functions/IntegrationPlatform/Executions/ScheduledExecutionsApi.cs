@@ -9,6 +9,7 @@ using Serverless.Functions.Operations;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Executions;
 
@@ -31,18 +32,21 @@ public static class ScheduledExecutionsApi
     public sealed record ExecutionInput(JsonObject? Fields, string? Module, string? Method);
 
     /// <summary>SE-1: <c>verifyCredentials(fields)</c>; needs workspaces.credential.edit in the workspace.</summary>
+    [EndpointId("SE-1")]
     public static Task<JsonHttpResult<Document>> VerifyCredential(string id, string revision, HttpContext context, Caller caller,
         AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
         CancellationToken cancellationToken) =>
         StartAsync(ComponentMethod.Verify, id, revision, context, caller, access, catalog, operations, secrets, credentials, cancellationToken);
 
     /// <summary>SE-2: <c>getMetaModel</c> of <c>attributes.module</c>; needs workspaces.flow.edit.</summary>
+    [EndpointId("SE-2")]
     public static Task<JsonHttpResult<Document>> DynamicMetadata(string id, string revision, HttpContext context, Caller caller,
         AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
         CancellationToken cancellationToken) =>
         StartAsync(ComponentMethod.DynamicMetadata, id, revision, context, caller, access, catalog, operations, secrets, credentials, cancellationToken);
 
     /// <summary>SE-3: the select-model method <c>attributes.method</c> of <c>attributes.module</c>; needs workspaces.flow.edit.</summary>
+    [EndpointId("SE-3")]
     public static Task<JsonHttpResult<Document>> SelectModel(string id, string revision, HttpContext context, Caller caller,
         AccessControl access, ComponentCatalog catalog, OperationsEngine operations, SecretBox secrets, Credentials.CredentialStore credentials,
         CancellationToken cancellationToken) =>

@@ -4,6 +4,7 @@ using Azure.Storage.Sas;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Resources;
 
@@ -27,6 +28,7 @@ public static class StorageApi
 
     public sealed record SignedUrl(string PutUrl, string GetUrl, int Expires);
 
+    [EndpointId("RS-1")]
     public static async Task<JsonHttpResult<SignedUrl>> CreateSignedUrl(Caller caller, StorageAccount storage, SignedUrls signer,
         IConfiguration configuration, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.SshKeys;
 
@@ -32,6 +33,7 @@ public static class SshKeysApi
     public sealed record KeyInput(string? Key, string? Title);
 
     /// <summary>SK-1: the caller's keys.</summary>
+    [EndpointId("SK-1")]
     public static async Task<JsonHttpResult<Document>> ListKeys(Caller caller, SshKeyStore keys, CancellationToken cancellationToken)
     {
         return JsonApiResults.Ok(new Document((await keys.OfUserAsync(caller.UserId, cancellationToken)).Select(Resource).ToList())
@@ -41,6 +43,7 @@ public static class SshKeysApi
     }
 
     /// <summary>SK-2: a key already added by the same user is a 409.</summary>
+    [EndpointId("SK-2")]
     public static async Task<JsonHttpResult<Document>> AddKey(HttpRequest request, Caller caller, SshKeyStore keys, TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -68,6 +71,7 @@ public static class SshKeysApi
     }
 
     /// <summary>SK-3: only one's own keys; anyone else's are not found.</summary>
+    [EndpointId("SK-3")]
     public static async Task<NoContent> DeleteKey(string id, Caller caller, SshKeyStore keys, CancellationToken cancellationToken)
     {
         if (!Ids.IsValid(id) || !await keys.DeleteAsync(caller.UserId, id, cancellationToken))

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Users;
 
@@ -41,6 +42,7 @@ public static class UsersApi
     public sealed record CreatedUserMeta(string ApiKey, string Note);
 
     /// <summary>US-1: any authenticated user reads themselves.</summary>
+    [EndpointId("US-1")]
     public static async Task<JsonHttpResult<Document>> GetMe(Caller caller, UserStore users, CancellationToken cancellationToken)
     {
         var user = await users.GetAsync(caller.TenantId, caller.UserId, cancellationToken)
@@ -53,6 +55,7 @@ public static class UsersApi
     /// tenants.user.list_all, anyone in the tenant; anyone else, and any other tenant, gets 404, because they may not
     /// know the user exists.
     /// </summary>
+    [EndpointId("US-2")]
     public static async Task<JsonHttpResult<Document>> GetUser(string id, Caller caller, UserStore users, MembershipStore memberships,
         CancellationToken cancellationToken)
     {
@@ -65,6 +68,7 @@ public static class UsersApi
     }
 
     /// <summary>US-3: needs tenants.user.list_all; filters by exact <c>email</c>, or by OpenID <c>iss</c> / <c>sub</c>.</summary>
+    [EndpointId("US-3")]
     public static async Task<JsonHttpResult<Document>> ListUsers(HttpRequest request, Caller caller, UserStore users, CancellationToken cancellationToken)
     {
         if (!caller.HasTenantPermission(Permissions.TenantsUserListAll))

@@ -5,6 +5,7 @@ using Serverless.Functions.IntegrationPlatform.Contracts;
 using Serverless.Functions.IntegrationPlatform.AuthSecrets;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Tenancy;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Workspaces;
 
@@ -37,6 +38,7 @@ public static class WorkspacesApi
     public sealed record WorkspaceInput(string? Name, bool? FlowStatsEnabledDefault, string? Type);
 
     /// <summary>WS-1: members, and holders of a listAll permission, read a workspace.</summary>
+    [EndpointId("WS-1")]
     public static async Task<JsonHttpResult<Document>> GetWorkspace(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -51,6 +53,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-2: the workspaces the caller is a member of, optionally of one contract.</summary>
+    [EndpointId("WS-2")]
     public static async Task<JsonHttpResult<Document>> ListWorkspaces(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -81,6 +84,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-3: the workspace's members, for those who may read it.</summary>
+    [EndpointId("WS-3")]
     public static async Task<JsonHttpResult<Document>> ListMembers(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
@@ -94,6 +98,7 @@ public static class WorkspacesApi
 
     /// <summary>WS-4: a contract member with contracts.workspace.create creates a workspace and becomes its Owner.
     /// The seed answers 200, not 201, and so does this.</summary>
+    [EndpointId("WS-4")]
     public static async Task<JsonHttpResult<Document>> CreateWorkspace(HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -126,6 +131,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-5: the name and defaults need workspaces.workspace.edit; the type needs workspaces.workspace.edit_type.</summary>
+    [EndpointId("WS-5")]
     public static async Task<JsonHttpResult<Document>> UpdateWorkspace(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -159,6 +165,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-6: gives a member of the contract roles in the workspace (adding them if need be). Only roles change.</summary>
+    [EndpointId("WS-6")]
     public static async Task<JsonHttpResult<Document>> SetMember(string id, string userId, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
@@ -188,6 +195,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-7: removes a member; what they owned in the workspace passes to the caller.</summary>
+    [EndpointId("WS-7")]
     public static async Task<NoContent> RemoveMember(string id, string userId, Caller caller, [AsParameters] TenancyServices services,
         IEnumerable<ITenancyHooks> hooks, CancellationToken cancellationToken)
     {
@@ -211,6 +219,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-8: adds the support user (the contract's, else the tenant's) as Owner of the workspace, and of the contract if need be.</summary>
+    [EndpointId("WS-8")]
     public static async Task<JsonHttpResult<Document>> GrantSupport(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
@@ -227,6 +236,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-9: removes the support user, and from the contract too when no other workspace of it has them.</summary>
+    [EndpointId("WS-9")]
     public static async Task<NoContent> RemoveSupport(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {
@@ -245,6 +255,7 @@ public static class WorkspacesApi
     }
 
     /// <summary>WS-10: 204 at once, as the seed says; the workspace is gone from every read now, its contents in the background.</summary>
+    [EndpointId("WS-10")]
     public static async Task<NoContent> DeleteWorkspace(string id, Caller caller, [AsParameters] TenancyServices services,
         CancellationToken cancellationToken)
     {

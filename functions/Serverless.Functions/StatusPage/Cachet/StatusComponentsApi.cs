@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -19,6 +20,7 @@ public static class StatusComponentsApi
     }
 
     /// <summary>C-1: guests see enabled components only; <c>tags</c> matches any of the given slugs.</summary>
+    [EndpointId("C-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListComponents(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -31,9 +33,11 @@ public static class StatusComponentsApi
         return CachetResults.List(request, input, components.Select(c => CachetPresenters.Component(c, page.Clock)), ComponentList);
     }
 
+    [EndpointId("C-2")]
     public static async Task<JsonHttpResult<JsonObject>> GetComponent(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
         CachetResults.Item(CachetPresenters.Component(await page.FindAsync<StatusComponent>(store, id, cancellationToken), page.Clock));
 
+    [EndpointId("C-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateComponent(CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -45,6 +49,7 @@ public static class StatusComponentsApi
     }
 
     /// <summary>C-4: omitted fields stay; a status change notifies subscribers unless <c>silent</c>.</summary>
+    [EndpointId("C-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateComponent(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         StatusNotifier notifier, CancellationToken cancellationToken)
     {
@@ -66,6 +71,7 @@ public static class StatusComponentsApi
     }
 
     /// <summary>C-5: a soft delete, which takes every subscription to the component with it (spec §4 item 8).</summary>
+    [EndpointId("C-5")]
     public static async Task<NoContent> DeleteComponent(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var component = await page.FindAsync<StatusComponent>(store, id, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -11,9 +12,9 @@ public static class StatusGeneralApi
 
     public static void MapStatusGeneral(this RouteGroupBuilder api)
     {
-        api.MapGet("/ping", (CachetPage page) => CachetResults.Item("Pong!"));
+        api.MapGet("/ping", [EndpointId("G-1")] (CachetPage page) => CachetResults.Item("Pong!"));
         // Nothing here reaches GitHub, so the latest release is the one we are compatible with (spec G-2).
-        api.MapGet("/version", (CachetPage page) => CachetResults.Item(CachetVersion, new JsonObject
+        api.MapGet("/version", [EndpointId("G-2")] (CachetPage page) => CachetResults.Item(CachetVersion, new JsonObject
         {
             ["on_latest"] = true,
             ["latest"] = new JsonObject { ["tag_name"] = "v" + CachetVersion, ["prelease"] = false, ["draft"] = false },
@@ -22,6 +23,7 @@ public static class StatusGeneralApi
     }
 
     /// <summary>G-3, cacheable for 30 seconds (Cachet's header puts an epoch in max-age; spec §7 item 12).</summary>
+    [EndpointId("G-3")]
     public static async Task<JsonHttpResult<JsonObject>> GetStatus(CachetPage page, HttpResponse response, StatusItemStore store, CancellationToken cancellationToken)
     {
         var status = await SystemStatus.OfAsync(store, page.PageId, page.IsAuthenticated, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -18,6 +19,7 @@ public static class StatusGroupsApi
     }
 
     /// <summary>CG-1: guests see visible groups only.</summary>
+    [EndpointId("CG-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListGroups(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -26,12 +28,14 @@ public static class StatusGroupsApi
         return CachetResults.List(request, input, groups.Select(g => CachetPresenters.Group(g, components, page.Clock)), GroupList);
     }
 
+    [EndpointId("CG-2")]
     public static async Task<JsonHttpResult<JsonObject>> GetGroup(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var group = await page.FindAsync<StatusGroup>(store, id, cancellationToken);
         return CachetResults.Item(CachetPresenters.Group(group, await store.ListAsync<StatusComponent>(page.PageId, cancellationToken), page.Clock));
     }
 
+    [EndpointId("CG-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateGroup(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -42,6 +46,7 @@ public static class StatusGroupsApi
     }
 
     /// <summary>CG-4: omitted fields stay (Cachet 2.4 resets order and visible to 0; spec §7 item 4).</summary>
+    [EndpointId("CG-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateGroup(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -51,6 +56,7 @@ public static class StatusGroupsApi
     }
 
     /// <summary>CG-5: members become ungrouped, then the group goes (a hard delete).</summary>
+    [EndpointId("CG-5")]
     public static async Task<NoContent> DeleteGroup(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var group = await page.FindAsync<StatusGroup>(store, id, cancellationToken);

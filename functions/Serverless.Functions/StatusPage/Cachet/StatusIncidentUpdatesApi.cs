@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -19,6 +20,7 @@ public static class StatusIncidentUpdatesApi
     }
 
     /// <summary>IU-1: newest first.</summary>
+    [EndpointId("IU-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListUpdates(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -29,6 +31,7 @@ public static class StatusIncidentUpdatesApi
     }
 
     /// <summary>IU-2: as in Cachet, any update of the page answers under any of its incidents.</summary>
+    [EndpointId("IU-2")]
     public static async Task<JsonHttpResult<JsonObject>> GetUpdate(string id, string updateId, CachetPage page, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -37,6 +40,7 @@ public static class StatusIncidentUpdatesApi
     }
 
     /// <summary>IU-3: the incident takes the update's status; a component named with a status takes that status, silently.</summary>
+    [EndpointId("IU-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateUpdate(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         StatusNotifier notifier, CancellationToken cancellationToken)
     {
@@ -68,6 +72,7 @@ public static class StatusIncidentUpdatesApi
     }
 
     /// <summary>IU-4: status and message may change; the editor becomes the update's user. The incident is not re-synced.</summary>
+    [EndpointId("IU-4")]
     public static async Task<JsonHttpResult<JsonObject>> EditUpdate(string id, string updateId, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -86,6 +91,7 @@ public static class StatusIncidentUpdatesApi
         return CachetResults.Item(CachetPresenters.Update(update, page));
     }
 
+    [EndpointId("IU-5")]
     public static async Task<NoContent> DeleteUpdate(string id, string updateId, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         await page.FindAsync<StatusIncident>(store, id, cancellationToken);

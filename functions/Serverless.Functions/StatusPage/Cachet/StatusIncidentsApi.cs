@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -20,6 +21,7 @@ public static class StatusIncidentsApi
     }
 
     /// <summary>I-1: guests see public incidents only.</summary>
+    [EndpointId("I-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListIncidents(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -28,6 +30,7 @@ public static class StatusIncidentsApi
         return CachetResults.List(request, input, incidents.Select(i => CachetPresenters.Incident(i, [.. updates[i.Id]], page)), IncidentList);
     }
 
+    [EndpointId("I-2")]
     public static async Task<JsonHttpResult<JsonObject>> GetIncident(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var incident = await page.FindAsync<StatusIncident>(store, id, cancellationToken);
@@ -35,6 +38,7 @@ public static class StatusIncidentsApi
     }
 
     /// <summary>I-3: sets the named component's status silently, renders a template when one is named, and notifies when asked.</summary>
+    [EndpointId("I-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateIncident(CachetPage page, HttpRequest request, StatusItemStore store,
         StatusNotifier notifier, CancellationToken cancellationToken)
     {
@@ -51,6 +55,7 @@ public static class StatusIncidentsApi
     }
 
     /// <summary>I-4: omitted fields stay (Cachet 2.4 resets visible and stickied; spec §7 item 3).</summary>
+    [EndpointId("I-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateIncident(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -64,6 +69,7 @@ public static class StatusIncidentsApi
     }
 
     /// <summary>I-5: a soft delete; its updates become unreachable with it.</summary>
+    [EndpointId("I-5")]
     public static async Task<NoContent> DeleteIncident(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var incident = await page.FindAsync<StatusIncident>(store, id, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -31,6 +32,7 @@ public static class StatusMetricsApi
     }
 
     /// <summary>M-1: every metric whatever its visibility (the API does not apply it; spec §1.4).</summary>
+    [EndpointId("M-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListMetrics(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -38,9 +40,11 @@ public static class StatusMetricsApi
         return CachetResults.List(request, input, metrics.Select(m => CachetPresenters.Metric(m, page.Clock)), MetricList);
     }
 
+    [EndpointId("M-2")]
     public static async Task<JsonHttpResult<JsonObject>> GetMetric(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
         CachetResults.Item(CachetPresenters.Metric(await page.FindAsync<StatusMetric>(store, id, cancellationToken), page.Clock));
 
+    [EndpointId("M-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateMetric(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -49,6 +53,7 @@ public static class StatusMetricsApi
         return CachetResults.Item(CachetPresenters.Metric(await store.AddAsync(page.PageId, metric, cancellationToken), page.Clock));
     }
 
+    [EndpointId("M-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateMetric(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -58,6 +63,7 @@ public static class StatusMetricsApi
     }
 
     /// <summary>M-5: the metric and all its points, for good.</summary>
+    [EndpointId("M-5")]
     public static async Task<NoContent> DeleteMetric(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var metric = await page.FindAsync<StatusMetric>(store, id, cancellationToken);
@@ -104,6 +110,7 @@ public static class StatusMetricsApi
     }
 
     /// <summary>MP-1: newest first.</summary>
+    [EndpointId("MP-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListPoints(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -117,6 +124,7 @@ public static class StatusMetricsApi
     /// MP-2: the same value again within the metric's threshold bumps the earlier point's counter instead of adding
     /// one; a new point's time (its <c>timestamp</c>, or now) is rounded to the nearest 30 seconds.
     /// </summary>
+    [EndpointId("MP-2")]
     public static async Task<JsonHttpResult<JsonObject>> AddPoint(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -146,6 +154,7 @@ public static class StatusMetricsApi
     }
 
     /// <summary>MP-3: omitted fields stay, and the timestamp may be an integer or numeric text (spec §7 item 5).</summary>
+    [EndpointId("MP-3")]
     public static async Task<JsonHttpResult<JsonObject>> UpdatePoint(string id, string pointId, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -163,6 +172,7 @@ public static class StatusMetricsApi
         return CachetResults.Item(CachetPresenters.Point(point, page.Clock));
     }
 
+    [EndpointId("MP-4")]
     public static async Task<NoContent> DeletePoint(string id, string pointId, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var metric = await page.FindAsync<StatusMetric>(store, id, cancellationToken);

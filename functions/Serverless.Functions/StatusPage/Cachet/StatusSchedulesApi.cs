@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -18,6 +19,7 @@ public static class StatusSchedulesApi
         api.MapDelete("/schedules/{id}", DeleteSchedule);
     }
 
+    [EndpointId("S-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListSchedules(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -25,10 +27,12 @@ public static class StatusSchedulesApi
         return CachetResults.List(request, input, schedules.Select(s => CachetPresenters.Schedule(s, page.Clock)), ScheduleList);
     }
 
+    [EndpointId("S-2")]
     public static async Task<JsonHttpResult<JsonObject>> GetSchedule(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
         CachetResults.Item(CachetPresenters.Schedule(await page.FindAsync<StatusSchedule>(store, id, cancellationToken), page.Clock));
 
     /// <summary>S-3. Unlike Cachet 2.4 the <c>components</c> are kept: the maintenance job sets their status while it runs.</summary>
+    [EndpointId("S-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateSchedule(CachetPage page, HttpRequest request, StatusItemStore store,
         StatusNotifier notifier, CancellationToken cancellationToken)
     {
@@ -43,6 +47,7 @@ public static class StatusSchedulesApi
         return CachetResults.Item(CachetPresenters.Schedule(schedule, page.Clock));
     }
 
+    [EndpointId("S-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateSchedule(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -54,6 +59,7 @@ public static class StatusSchedulesApi
         return CachetResults.Item(CachetPresenters.Schedule(schedule, page.Clock));
     }
 
+    [EndpointId("S-5")]
     public static async Task<NoContent> DeleteSchedule(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var schedule = await page.FindAsync<StatusSchedule>(store, id, cancellationToken);

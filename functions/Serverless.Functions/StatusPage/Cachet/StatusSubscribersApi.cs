@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -17,6 +18,7 @@ public static class StatusSubscribersApi
     }
 
     /// <summary>SB-1: the one read that needs a key.</summary>
+    [EndpointId("SB-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListSubscribers(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         page.RequireAuthenticated();
@@ -27,6 +29,7 @@ public static class StatusSubscribersApi
     }
 
     /// <summary>SB-2: an existing e-mail returns its subscriber unchanged; otherwise <c>verify</c> or a verification e-mail.</summary>
+    [EndpointId("SB-2")]
     public static async Task<JsonHttpResult<JsonObject>> CreateSubscriber(CachetPage page, HttpRequest request, StatusItemStore store,
         StatusNotifier notifier, CancellationToken cancellationToken)
     {
@@ -80,6 +83,7 @@ public static class StatusSubscribersApi
     }
 
     /// <summary>SB-3: the subscriber and its subscriptions, for good.</summary>
+    [EndpointId("SB-3")]
     public static async Task<NoContent> DeleteSubscriber(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var subscriber = await page.FindAsync<StatusSubscriber>(store, id, cancellationToken);
@@ -96,6 +100,7 @@ public static class StatusSubscribersApi
         await store.DeleteAsync(subscriber, cancellationToken);
     }
 
+    [EndpointId("SS-1")]
     public static async Task<NoContent> DeleteSubscription(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         await store.DeleteAsync(await page.FindAsync<StatusSubscription>(store, id, cancellationToken), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -19,6 +20,7 @@ public static class StatusTemplatesApi
     }
 
     /// <summary>IT-1: sortable by id, name and slug (Cachet 2.4 crashes on any sort; spec §7 item 9).</summary>
+    [EndpointId("IT-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListTemplates(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -26,10 +28,12 @@ public static class StatusTemplatesApi
         return CachetResults.List(request, input, templates.Select(CachetPresenters.Template), TemplateList);
     }
 
+    [EndpointId("IT-2")]
     public static async Task<JsonHttpResult<JsonObject>> GetTemplate(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
         CachetResults.Item(CachetPresenters.Template(await page.FindAsync<StatusTemplate>(store, id, cancellationToken)));
 
     /// <summary>IT-3 (the seed's; Cachet 2.4 has no template writes): slug defaults to the slugified name.</summary>
+    [EndpointId("IT-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateTemplate(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
@@ -38,6 +42,7 @@ public static class StatusTemplatesApi
         return CachetResults.Item(CachetPresenters.Template(await store.AddAsync(page.PageId, template, cancellationToken)));
     }
 
+    [EndpointId("IT-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateTemplate(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
     {
@@ -46,6 +51,7 @@ public static class StatusTemplatesApi
         return CachetResults.Item(CachetPresenters.Template(template));
     }
 
+    [EndpointId("IT-5")]
     public static async Task<NoContent> DeleteTemplate(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {
         var template = await page.FindAsync<StatusTemplate>(store, id, cancellationToken);
