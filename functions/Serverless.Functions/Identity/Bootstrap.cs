@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.Identity;
@@ -50,7 +49,7 @@ public sealed record BootstrapSettings(string? Email, string? ApiKey)
     }
 
     public static bool IsEmail(string value) =>
-        value.Length <= 254 && MailAddress.TryCreate(value, out var address) && address.Address == value && value.Contains('.', StringComparison.Ordinal);
+        value.Length <= 254 && EmailAddresses.IsValid(value);
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -73,17 +73,6 @@ public sealed class FunctionMetadataTests(ApiFixture api) : IClassFixture<ApiFix
         }
     }
 
-    [Fact]
-    public void HostJsonConfiguresTheCustomHandler()
-    {
-        var host = JsonNode.Parse(File.ReadAllText(Path.Combine(Azurite.RepositoryRoot, "host.json")))!;
-        Assert.Equal("2.0", host["version"]!.GetValue<string>());
-        Assert.Equal("bin/Serverless.Functions", host["customHandler"]!["description"]!["defaultExecutablePath"]!.GetValue<string>());
-        Assert.True(host["customHandler"]!["enableForwardingHttpRequest"]!.GetValue<bool>());
-        Assert.True(host["customHandler"]!["enableProxyingHttpRequest"]!.GetValue<bool>());
-        Assert.Equal("", host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
-    }
-
     private static bool Matches(string template, string path) =>
         new TemplateMatcher(TemplateParser.Parse(template), new RouteValueDictionary()).TryMatch(path, new RouteValueDictionary());
 

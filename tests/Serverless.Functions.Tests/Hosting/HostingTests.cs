@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
-using Serverless.Functions.Hosting;
 using Serverless.Functions.Tests.Infrastructure;
 
 namespace Serverless.Functions.Tests.Hosting;
@@ -17,27 +15,6 @@ public sealed class HostingTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("serverless-ops-backend", body["name"]!.GetValue<string>());
         Assert.Matches(@"^\d+\.\d+\.\d+", body["version"]!.GetValue<string>());
         Assert.Contains(body["surfaces"]!.AsArray(), s => s!["base_path"]!.GetValue<string>() == "/v2");
-    }
-
-    [Theory]
-    [InlineData(null, null, "http://127.0.0.1:7071")]
-    [InlineData(null, "8080", "http://127.0.0.1:8080")]
-    [InlineData("40123", "8080", "http://127.0.0.1:40123")]
-    public void ListenAddressFollowsTheMode(string? hostPort, string? port, string expected)
-    {
-        var configuration = Settings(hostPort, port);
-        Assert.Equal(expected, CustomHandler.ListenUrl(configuration));
-        Assert.Equal(hostPort is null ? HostingMode.Standalone : HostingMode.FunctionsHost, CustomHandler.ModeOf(configuration));
-    }
-
-    [Theory]
-    [InlineData(null, "http")]
-    [InlineData(null, "70000")]
-    [InlineData("0", null)]
-    public void ABadPortStopsStartWithAClearMessage(string? hostPort, string? port)
-    {
-        var error = Assert.Throws<InvalidOperationException>(() => CustomHandler.ListenUrl(Settings(hostPort, port)));
-        Assert.Contains("PORT", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The real executable, started the way the Functions host starts it, answers its readiness ping.</summary>
@@ -84,12 +61,4 @@ public sealed class HostingTests(ApiFixture api) : IClassFixture<ApiFixture>
             process.Kill(entireProcessTree: true);
         }
     }
-
-    private static IConfiguration Settings(string? hostPort, string? port) => new ConfigurationBuilder()
-        .AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [CustomHandler.HostPortSetting] = hostPort,
-            [CustomHandler.PortSetting] = port,
-        })
-        .Build();
 }

@@ -6,7 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
 
@@ -27,6 +30,20 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     public string EncryptionKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public string ConnectionString { get; private set; } = "";
+
+    // Whole seconds, so that times the app writes at second precision (signatures, names) equal the clock's own.
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+    /// <summary>
+    /// A fixture whose tests drive the app's clock says so here; the app then reads <see cref="Clock"/>, which starts at
+    /// the real now and moves only when a test advances it. The others run on the real clock.
+    /// </summary>
+    protected virtual bool UsesFakeTime => false;
+
+    /// <summary>The app's <see cref="TimeProvider"/>, where <see cref="UsesFakeTime"/>.</summary>
+    public FakeTimeProvider Clock => UsesFakeTime
+        ? clock
+        : throw new InvalidOperationException($"{GetType().Name} runs on the real clock; override {nameof(UsesFakeTime)} to drive it.");
 
     public async Task InitializeAsync()
     {
@@ -54,6 +71,10 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         // Retries fast, so tests that exhaust them finish in moments.
         builder.UseSetting("QUEUE_RETRY_DELAY", "00:00:00.050");
         builder.UseSetting("QUEUE_POLL_INTERVAL", "00:00:01");
+        if (UsesFakeTime)
+        {
+            builder.ConfigureTestServices(services => services.RemoveAll<TimeProvider>().AddSingleton<TimeProvider>(clock));
+        }
     }
 
     public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Serverless.Functions.Operations;
+using Serverless.Functions.Storage;
 using static Serverless.Functions.Tests.Infrastructure.JsonApiAssertions;
 
 namespace Serverless.Functions.Tests.Operations;
@@ -69,7 +70,10 @@ public sealed class HostModeTriggerTests(HostModeFixture api) : IClassFixture<Ho
     private async Task<OperationEntity> StartWithoutDeliveryAsync(string kind)
     {
         var operation = await api.Engine.StartAsync(kind, await api.AdminCallerAsync(), "target");
-        await Task.Delay(300);
+        // Enqueueing wakes a standalone poller at once, and a message it has received is hidden from a peek; this one
+        // is still there, for the host to deliver.
+        var waiting = await api.Storage.Queue(StorageLayout.Queues.Operations).PeekMessagesAsync(maxMessages: 32); // the most one peek returns
+        Assert.Contains(waiting.Value, m => m.Body.ToString().Contains(operation.Id, StringComparison.Ordinal));
         Assert.Equal(OperationStatus.Pending, (await api.Operations.GetAsync(operation.Id))!.Status);
         return operation;
     }

@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Net.Mail;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Identity;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -256,7 +256,7 @@ public sealed class CachetRules(CachetInput input)
     public string? Email(string key, bool required = false)
     {
         var text = String(key, required);
-        if (text is not null && !(MailAddress.TryCreate(text, out var address) && address.Address == text && text.Contains('.', StringComparison.Ordinal)))
+        if (text is not null && !EmailAddresses.IsValid(text))
         {
             Fail(key, $"The {Attribute(key)} must be a valid email address.");
             return null;

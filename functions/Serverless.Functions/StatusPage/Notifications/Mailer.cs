@@ -1,8 +1,9 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Mail;
-using System.Net.Mime;
 using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using MimeKit.Text;
 
 namespace Serverless.Functions.StatusPage.Notifications;
 
@@ -23,8 +24,8 @@ public sealed class Mailer(IConfiguration configuration, ILogger<Mailer> logger)
     public const int DefaultPort = 25;
     public const string DefaultFrom = "status@localhost";
 
-    // SmtpClient's own Timeout covers only the synchronous Send; a server that accepts the connection and then stalls
-    // would otherwise hold a notification job forever.
+    // The whole exchange, from connecting to QUIT: the client's own Timeout covers one read or write at a time, so a
+    // server that answers slowly but steadily would otherwise hold a notification job for as long as it likes.
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Without <c>SMTP_HOST</c> nothing is sent: callers record the notification and skip the mail.</summary>
@@ -33,8 +34,9 @@ public sealed class Mailer(IConfiguration configuration, ILogger<Mailer> logger)
     /// <summary>
     /// Sends one message to <paramref name="to"/>: <paramref name="textBody"/> as text/plain, and when given
     /// <paramref name="htmlBody"/> as its text/html alternative. Throws <see cref="InvalidOperationException"/> when
-    /// SMTP is not configured or a setting is malformed, <see cref="FormatException"/> for a malformed address,
-    /// <see cref="SmtpException"/> when the server refuses, and <see cref="TimeoutException"/> when it stalls.
+    /// SMTP is not configured or a setting is malformed, <see cref="FormatException"/> (MimeKit's
+    /// <see cref="ParseException"/>) for a malformed address, <see cref="SmtpCommandException"/> when the server
+    /// refuses, and <see cref="TimeoutException"/> when it stalls.
     /// </summary>
     public async Task SendAsync(string to, string subject, string textBody, string? htmlBody = null, CancellationToken cancellationToken = default)
     {
@@ -44,44 +46,46 @@ public sealed class Mailer(IConfiguration configuration, ILogger<Mailer> logger)
             throw new InvalidOperationException($"Mail cannot be sent: {HostSetting} is not set.");
         }
         var port = Port();
-        var enableSsl = EnableSsl();
+        // No TLS, or STARTTLS that must succeed: never Auto, which would quietly send in clear text to a server that
+        // does not offer STARTTLS when the operator asked for TLS.
+        var security = EnableSsl() ? SecureSocketOptions.StartTls : SecureSocketOptions.None;
         var from = configuration[FromSetting];
         var username = configuration[UsernameSetting];
 
-        using var message = new MailMessage(new MailAddress(string.IsNullOrWhiteSpace(from) ? DefaultFrom : from), new MailAddress(to))
-        {
-            Subject = subject,
-            SubjectEncoding = Encoding.UTF8,
-            // Callers write \n; text/plain's canonical line break, which the recipient decodes, is CRLF (RFC 2046).
-            Body = textBody.ReplaceLineEndings("\r\n"),
-            BodyEncoding = Encoding.UTF8,
-            // Mostly-ASCII notices stay readable in the raw message, where base64 (the UTF-8 default) would not.
-            BodyTransferEncoding = TransferEncoding.QuotedPrintable,
-        };
-        if (htmlBody is not null)
-        {
-            var html = AlternateView.CreateAlternateViewFromString(htmlBody.ReplaceLineEndings("\r\n"), Encoding.UTF8, MediaTypeNames.Text.Html);
-            html.TransferEncoding = TransferEncoding.QuotedPrintable;
-            message.AlternateViews.Add(html);
-        }
+        using var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(string.IsNullOrWhiteSpace(from) ? DefaultFrom : from));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = subject;
+        var text = Text(TextFormat.Plain, textBody);
+        message.Body = htmlBody is null ? text : new MultipartAlternative { text, Text(TextFormat.Html, htmlBody) };
 
-        using var client = new SmtpClient(host, port)
-        {
-            DeliveryMethod = SmtpDeliveryMethod.Network,
-            EnableSsl = enableSsl,
-            Credentials = string.IsNullOrEmpty(username) ? null : new NetworkCredential(username, configuration[PasswordSetting] ?? ""),
-        };
+        using var client = new SmtpClient();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(SendTimeout);
         try
         {
-            await client.SendMailAsync(message, timeout.Token);
+            await client.ConnectAsync(host, port, security, timeout.Token);
+            if (!string.IsNullOrEmpty(username))
+            {
+                await client.AuthenticateAsync(username, configuration[PasswordSetting] ?? "", timeout.Token);
+            }
+            await client.SendAsync(message, timeout.Token);
+            await client.DisconnectAsync(quit: true, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"The SMTP server {host}:{port} did not take the message within {SendTimeout.TotalSeconds:0} s.");
         }
         logger.LogInformation("Sent mail {Subject} through {SmtpHost}:{SmtpPort}", subject, host, port);
+    }
+
+    private static TextPart Text(TextFormat format, string body)
+    {
+        // Mostly-ASCII notices stay readable in the raw message, where base64 would not.
+        var part = new TextPart(format) { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
+        // Callers write \n; a text part's canonical line break, which the recipient decodes, is CRLF (RFC 2046).
+        part.SetText(Encoding.UTF8, body.ReplaceLineEndings("\r\n"));
+        return part;
     }
 
     private int Port()

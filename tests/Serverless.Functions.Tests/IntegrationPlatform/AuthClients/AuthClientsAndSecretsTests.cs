@@ -142,7 +142,9 @@ public sealed class AuthClientsAndSecretsTests(ApiFixture api) : IClassFixture<A
 
         var error = await (await s.Client.GetAsync($"/v2/auth-clients/{mine}")).AssertErrorAsync(400);
         Assert.Equal("workspace_id", error["source"]!["parameter"]!.GetValue<string>());
-        (await s.Client.GetAsync($"/v2/auth-clients/{mine}?workspace_id={s.Workspace}")).EnsureSuccessStatusCode();
+        var one = await (await s.Client.GetAsync($"/v2/auth-clients/{mine}?workspace_id={s.Workspace}")).ReadJsonAsync();
+        Assert.Equal(mine, one["data"]!["id"]!.GetValue<string>());
+        Assert.NotNull(one["data"]!["attributes"]!["credentials"]);
         error = await (await s.Client.GetAsync($"/v2/auth-clients?workspace_id={s.Workspace}&contract_id={s.Contract}")).AssertErrorAsync(400);
         Assert.Equal("contract_id", error["source"]!["parameter"]!.GetValue<string>());
         s.Client.Dispose();

@@ -64,7 +64,9 @@ public sealed class ComponentRepositoriesTests(ApiFixture api) : IClassFixture<A
         Assert.Equal("tenant", shared["data"]!["attributes"]!["access"]!.GetValue<string>());
         Assert.Equal([otherContract], shared["data"]!["attributes"]!["whitelisted_contract_ids"]!.AsArray().Select(c => c!.GetValue<string>()));
         Assert.Contains("mycomponent", await NamesAsync(neighbourClient, otherContract, "public"));
-        (await neighbourClient.GetAsync($"/v2/components/{id}")).EnsureSuccessStatusCode();
+        var seen = await (await neighbourClient.GetAsync($"/v2/components/{id}")).ReadJsonAsync();
+        Assert.Equal(id, seen["data"]!["id"]!.GetValue<string>());
+        Assert.Equal("mycomponent", seen["data"]!["attributes"]!["name"]!.GetValue<string>());
 
         var error = await (await admin.PatchAsync($"/v2/components/{id}", Json(new { data = new { type = "component", attributes = new { access = "team" } } }))).AssertErrorAsync(400);
         Assert.Equal("/data/attributes/access", error["source"]!["pointer"]!.GetValue<string>());
@@ -92,7 +94,8 @@ public sealed class ComponentRepositoriesTests(ApiFixture api) : IClassFixture<A
         Assert.Equal("/data/relationships/team", error["source"]!["pointer"]!.GetValue<string>());
         error = await (await s.Client.PostAsync("/v2/components", Repository("aaaaaaaaaaaaaaaaaaaaaaaa"))).AssertErrorAsync(400);
         Assert.Equal("/data/relationships/team", error["source"]!["pointer"]!.GetValue<string>());
-        (await s.Client.PostAsync("/v2/components", Repository(s.Team, "twice"))).EnsureSuccessStatusCode();
+        var first = await (await s.Client.PostAsync("/v2/components", Repository(s.Team, "twice"))).ReadJsonAsync(201);
+        Assert.Equal("twice", first["data"]!["attributes"]!["name"]!.GetValue<string>());
         error = await (await s.Client.PostAsync("/v2/components", Repository(s.Team, "twice"))).AssertErrorAsync(409);
         Assert.Equal("/data/attributes/name", error["source"]!["pointer"]!.GetValue<string>());
         await (await s.Client.PostAsync("/v2/components", Repository(s.Team, "webhook"))).AssertErrorAsync(409);

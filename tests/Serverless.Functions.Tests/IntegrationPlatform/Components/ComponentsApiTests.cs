@@ -103,7 +103,7 @@ public sealed class ComponentsApiTests(ApiFixture api) : IClassFixture<ApiFixtur
         var list = await (await client.GetAsync($"/v2/workspace/{workspace}/components")).ReadJsonAsync();
         Assert.All(list["data"]!.AsArray(), c => Assert.Empty(c!["attributes"]!["whitelisted_contract_ids"]!.AsArray()));
         var id = list["data"]![0]!["id"]!.GetValue<string>();
-        (await client.GetAsync($"/v2/workspace/{workspace}/components/{id}")).EnsureSuccessStatusCode();
+        Assert.Equal(id, (await (await client.GetAsync($"/v2/workspace/{workspace}/components/{id}")).ReadJsonAsync())["data"]!["id"]!.GetValue<string>());
 
         var contractMember = await api.CreateUserAsync();
         await ApiFixture.AddContractMemberAsync(client, contract, contractMember, "member");

@@ -121,7 +121,7 @@ public sealed class ContractsApiTests(ApiFixture api) : IClassFixture<ApiFixture
         using var ownerClient = api.ClientFor(owner);
         await ApiFixture.AddContractMemberAsync(ownerClient, contract, member, "admin");
         using var client = api.ClientFor(member);
-        (await client.GetAsync($"/v2/contracts/{contract}")).EnsureSuccessStatusCode();
+        Assert.Equal(contract, (await (await client.GetAsync($"/v2/contracts/{contract}")).ReadJsonAsync())["data"]!["id"]!.GetValue<string>());
         await (await client.PatchAsync($"/v2/contracts/{contract}", Json(new { data = new { type = "contract", attributes = new { name = "Nope" } } })))
             .AssertErrorAsync(403);
     }
@@ -253,8 +253,12 @@ public sealed class ContractPeersTests(ApiFixture api) : IClassFixture<ApiFixtur
         using var memberClient = api.ClientFor(member);
         await (await memberClient.GetAsync($"/v2/users/{owner.Id}")).AssertErrorAsync(404);
         await ApiFixture.AddContractMemberAsync(ownerClient, contract, member, "member");
-        (await memberClient.GetAsync($"/v2/users/{owner.Id}")).EnsureSuccessStatusCode();
-        (await ownerClient.GetAsync($"/v2/users/{member.Id}")).EnsureSuccessStatusCode();
+        var ownerSeen = await (await memberClient.GetAsync($"/v2/users/{owner.Id}")).ReadJsonAsync();
+        Assert.Equal(owner.Id, ownerSeen["data"]!["id"]!.GetValue<string>());
+        Assert.Equal(owner.Email, ownerSeen["data"]!["attributes"]!["email"]!.GetValue<string>());
+        var memberSeen = await (await ownerClient.GetAsync($"/v2/users/{member.Id}")).ReadJsonAsync();
+        Assert.Equal(member.Id, memberSeen["data"]!["id"]!.GetValue<string>());
+        Assert.Equal(member.Email, memberSeen["data"]!["attributes"]!["email"]!.GetValue<string>());
         await (await memberClient.GetAsync($"/v2/users/{stranger.Id}")).AssertErrorAsync(404);
     }
 }

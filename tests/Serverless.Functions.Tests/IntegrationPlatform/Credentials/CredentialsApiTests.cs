@@ -143,7 +143,9 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
         await ApiFixture.AddContractMemberAsync(s.Client, s.Contract, guest, "member");
         await ApiFixture.AddWorkspaceMemberAsync(s.Client, s.Workspace, guest, "guest");
         using var guestClient = api.ClientFor(guest);
-        (await guestClient.GetAsync($"/v2/credentials/{id}")).EnsureSuccessStatusCode();
+        var read = await (await guestClient.GetAsync($"/v2/credentials/{id}")).ReadJsonAsync();
+        Assert.Equal(id, read["data"]!["id"]!.GetValue<string>());
+        Assert.Equal("Status page", read["data"]!["attributes"]!["name"]!.GetValue<string>());
         await (await guestClient.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id, attributes = new { name = "X" } } }))).AssertErrorAsync(403);
         await (await guestClient.DeleteAsync($"/v2/credentials/{id}")).AssertErrorAsync(403);
         await (await guestClient.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "x", apiToken = "y" }))).AssertErrorAsync(403);

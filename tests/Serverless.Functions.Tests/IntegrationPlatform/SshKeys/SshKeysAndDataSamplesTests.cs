@@ -147,7 +147,7 @@ public sealed class DataSamplesTests(ApiFixture api) : IClassFixture<ApiFixture>
         using var guestClient = api.ClientFor(guest);
         await (await guestClient.GetAsync($"/v2/data-samples/{id}")).AssertErrorAsync(404);
         await ApiFixture.AddWorkspaceMemberAsync(s.Client, s.Workspace, guest, "guest");
-        (await guestClient.GetAsync($"/v2/data-samples/{id}")).EnsureSuccessStatusCode();
+        Assert.Equal(id, (await (await guestClient.GetAsync($"/v2/data-samples/{id}")).ReadJsonAsync())["data"]!["id"]!.GetValue<string>());
         await (await guestClient.PatchAsync($"/v2/data-samples/{id}", Json(new { data = new { type = "data-sample", attributes = new { result = 1 } } }))).AssertErrorAsync(403);
         await (await guestClient.PostAsync("/v2/data-samples", Sample(s, "reassemble", new JsonObject()))).AssertErrorAsync(403);
 

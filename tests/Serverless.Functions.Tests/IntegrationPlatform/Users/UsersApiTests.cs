@@ -204,7 +204,11 @@ public sealed class UsersApiTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var admin = await api.CreateUserAsync("admin");
         using var client = api.ClientFor(admin);
-        (await client.GetAsync("/v2/users")).EnsureSuccessStatusCode();
+        var page = await (await client.GetAsync("/v2/users")).ReadJsonAsync();
+        Assert.NotEmpty(page["data"]!.AsArray());
+        Assert.All(page["data"]!.AsArray(), u => Assert.Equal("user", u!["type"]!.GetValue<string>()));
+        var found = await (await client.GetAsync($"/v2/users?email={Uri.EscapeDataString(admin.Email)}")).ReadJsonAsync();
+        Assert.Equal(admin.Id, Assert.Single(found["data"]!.AsArray())!["id"]!.GetValue<string>());
     }
 
     [Fact]

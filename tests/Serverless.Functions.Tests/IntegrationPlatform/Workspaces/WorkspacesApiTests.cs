@@ -192,8 +192,8 @@ public sealed class WorkspacesApiTests(ApiFixture api) : IClassFixture<ApiFixtur
         Assert.Equal(support.Id, granted["data"]!["id"]!.GetValue<string>());
         Assert.Equal(["owner"], granted["data"]!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
         using var supportClient = api.ClientFor(support);
-        (await supportClient.GetAsync($"/v2/contracts/{contract}")).EnsureSuccessStatusCode();
-        (await supportClient.GetAsync($"/v2/workspaces/{workspace}")).EnsureSuccessStatusCode();
+        Assert.Equal(contract, (await (await supportClient.GetAsync($"/v2/contracts/{contract}")).ReadJsonAsync())["data"]!["id"]!.GetValue<string>());
+        Assert.Equal(workspace, (await (await supportClient.GetAsync($"/v2/workspaces/{workspace}")).ReadJsonAsync())["data"]!["id"]!.GetValue<string>());
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/v2/workspaces/{workspace}/members/support")).StatusCode);
         await (await supportClient.GetAsync($"/v2/workspaces/{workspace}")).AssertErrorAsync(404);

@@ -8,9 +8,15 @@ namespace Serverless.Functions.Tests.StatusPage.Cachet;
 /// <summary>Every filter and every sort of every Cachet list (spec §1.7), on one page seeded with varied items.</summary>
 public sealed class CachetListTests(CachetListTests.SeededPage seeded) : IClassFixture<CachetListTests.SeededPage>
 {
-    /// <summary>Re-implements IAsyncLifetime so that xUnit runs the seeding after the app is ready.</summary>
+    /// <summary>
+    /// Re-implements IAsyncLifetime so that xUnit runs the seeding after the app is ready. On a clock the seeding moves,
+    /// so that what the app stamps with the time (user ids begin with their creation second, and schedules' created_at)
+    /// orders the same way on every run.
+    /// </summary>
     public sealed class SeededPage : ApiFixture, IAsyncLifetime
     {
+        protected override bool UsesFakeTime => true;
+
         public string Path { get; private set; } = "";
 
         public int IncidentId { get; private set; }
@@ -20,6 +26,8 @@ public sealed class CachetListTests(CachetListTests.SeededPage seeded) : IClassF
             await base.InitializeAsync();
             (Path, _) = await CachetApiTests.NewPageAsync(this);
             using var admin = this.CachetClient();
+            // The bootstrap admin was made at start-up; a second later, the member's id sorts after the admin's.
+            Clock.Advance(TimeSpan.FromSeconds(1));
             var member = await CreateUserAsync();
             using var other = this.CachetClient(member.ApiKey);
             var groups = new List<int>();
@@ -61,6 +69,7 @@ public sealed class CachetListTests(CachetListTests.SeededPage seeded) : IClassF
             }
             foreach (var (name, status, day, done) in new[] { ("Upgrade", 0, "12", (string?)null), ("Patch", 2, "10", "2026-04-10 12:00"), ("Move", 1, "11", null) })
             {
+                Clock.Advance(TimeSpan.FromMinutes(1));
                 await admin.PostDataAsync($"{Path}/schedules", new { name, status, scheduled_at = $"2026-04-{day} 10:00", completed_at = done });
             }
         }
@@ -89,43 +98,82 @@ public sealed class CachetListTests(CachetListTests.SeededPage seeded) : IClassF
         }
     }
 
-    public static TheoryData<string, string> Sorts => new()
+    /// <summary>
+    /// Each list's three items, in the expected order of their ids, ascending then descending. Nulls sort first, numbers
+    /// and booleans by value, text ordinally, as Cachet's database orders them; ties keep id order both ways.
+    /// </summary>
+    public static TheoryData<string, string, int[], int[]> Sorts => new()
     {
-        { "components", "id" }, { "components", "name" }, { "components", "status" }, { "components", "order" }, { "components", "group_id" }, { "components", "enabled" },
-        { "components/groups", "id" }, { "components/groups", "name" }, { "components/groups", "order" }, { "components/groups", "collapsed" }, { "components/groups", "visible" },
-        { "incidents", "id" }, { "incidents", "user_id" }, { "incidents", "name" }, { "incidents", "status" }, { "incidents", "visible" }, { "incidents", "stickied" },
-        { "incidents", "message" }, { "incidents", "occurred_at" },
-        { "incidents/{incident}/updates", "id" }, { "incidents/{incident}/updates", "status" }, { "incidents/{incident}/updates", "user_id" },
-        { "incidents/templates", "id" }, { "incidents/templates", "name" }, { "incidents/templates", "slug" },
-        { "metrics", "id" }, { "metrics", "name" }, { "metrics", "display_chart" }, { "metrics", "default_value" }, { "metrics", "calc_type" }, { "metrics", "order" },
-        { "metrics", "visible" },
-        { "schedules", "id" }, { "schedules", "name" }, { "schedules", "status" }, { "schedules", "scheduled_at" }, { "schedules", "completed_at" },
-        { "schedules", "created_at" }, { "schedules", "updated_at" },
+        // Components: Web (1) status 1, order 3, no group, enabled; API (2) status 1 (set by incident 2), order 1, group Beta
+        // (1), disabled; DB (3) status 2, order 2, group Beta (1), enabled.
+        { "components", "id", [1, 2, 3], [3, 2, 1] },
+        { "components", "name", [2, 3, 1], [1, 3, 2] },
+        { "components", "status", [1, 2, 3], [3, 1, 2] },
+        { "components", "order", [2, 3, 1], [1, 3, 2] },
+        { "components", "group_id", [1, 2, 3], [2, 3, 1] },
+        { "components", "enabled", [2, 1, 3], [1, 3, 2] },
+        // Groups: Beta (1) order 2, collapsed 1, visible; Alpha (2) order 3, collapsed 0, hidden; Gamma (3) order 1,
+        // collapsed 2, visible.
+        { "components/groups", "id", [1, 2, 3], [3, 2, 1] },
+        { "components/groups", "name", [2, 1, 3], [3, 1, 2] },
+        { "components/groups", "order", [3, 1, 2], [2, 1, 3] },
+        { "components/groups", "collapsed", [2, 1, 3], [3, 1, 2] },
+        { "components/groups", "visible", [2, 1, 3], [1, 3, 2] },
+        // Incidents: Outage (1) by the admin, status 2 after its updates, visible, not stickied, 1 March; Blip (2) by the
+        // member, status 1, hidden, stickied, 3 March; Slow (3) by the admin, status 2, visible, stickied, 2 March.
+        { "incidents", "id", [1, 2, 3], [3, 2, 1] },
+        { "incidents", "user_id", [1, 3, 2], [2, 1, 3] },
+        { "incidents", "name", [2, 1, 3], [3, 1, 2] },
+        { "incidents", "status", [2, 1, 3], [1, 3, 2] },
+        { "incidents", "visible", [2, 1, 3], [1, 3, 2] },
+        { "incidents", "stickied", [1, 2, 3], [2, 3, 1] },
+        { "incidents", "message", [2, 1, 3], [3, 1, 2] },
+        { "incidents", "occurred_at", [1, 3, 2], [2, 3, 1] },
+        // Outage's updates: 1 by the admin, status 3; 2 by the member, status 1; 3 by the admin, status 2.
+        { "incidents/{incident}/updates", "id", [1, 2, 3], [3, 2, 1] },
+        { "incidents/{incident}/updates", "status", [2, 3, 1], [1, 3, 2] },
+        { "incidents/{incident}/updates", "user_id", [1, 3, 2], [2, 1, 3] },
+        // Templates: Second (1), First (2), Third (3).
+        { "incidents/templates", "id", [1, 2, 3], [3, 2, 1] },
+        { "incidents/templates", "name", [2, 1, 3], [3, 1, 2] },
+        { "incidents/templates", "slug", [2, 1, 3], [3, 1, 2] },
+        // Metrics: Rps (1) default 5, calc 0, order 2, visible 1, chart; Errors (2) default 1, calc 1, order 3, visible 0,
+        // no chart; Latency (3) default 9, calc 0, order 1, visible 2, chart.
+        { "metrics", "id", [1, 2, 3], [3, 2, 1] },
+        { "metrics", "name", [2, 3, 1], [1, 3, 2] },
+        { "metrics", "display_chart", [2, 1, 3], [1, 3, 2] },
+        { "metrics", "default_value", [2, 1, 3], [3, 1, 2] },
+        { "metrics", "calc_type", [1, 3, 2], [2, 1, 3] },
+        { "metrics", "order", [3, 1, 2], [2, 1, 3] },
+        { "metrics", "visible", [2, 1, 3], [3, 1, 2] },
+        // Schedules, made a minute apart: Upgrade (1) status 0, 12 April, not completed; Patch (2) status 2, 10 April,
+        // completed; Move (3) status 1, 11 April, not completed.
+        { "schedules", "id", [1, 2, 3], [3, 2, 1] },
+        { "schedules", "name", [3, 2, 1], [1, 2, 3] },
+        { "schedules", "status", [1, 3, 2], [2, 3, 1] },
+        { "schedules", "scheduled_at", [2, 3, 1], [1, 3, 2] },
+        { "schedules", "completed_at", [1, 3, 2], [2, 1, 3] },
+        { "schedules", "created_at", [1, 2, 3], [3, 2, 1] },
+        { "schedules", "updated_at", [1, 2, 3], [3, 2, 1] },
     };
 
     [Theory]
     [MemberData(nameof(Sorts))]
-    public async Task EachSortOrdersAscendingByDefaultAndDescendingWhenAsked(string list, string field)
+    public async Task EachSortOrdersAscendingByDefaultAndDescendingWhenAsked(string list, string field, int[] ascending, int[] descending)
     {
         using var client = seeded.CachetClient();
         list = list.Replace("{incident}", seeded.IncidentId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        var ascending = (await ItemsAsync(client, list, $"sort={field}")).Select(i => i[field]).ToList();
-        var descending = (await ItemsAsync(client, list, $"sort={field}&order=desc")).Select(i => i[field]).ToList();
-        Assert.Equal(3, ascending.Count);
-        Assert.Equal(ascending.Order(NodeOrder.Instance).Select(Text), ascending.Select(Text));
-        Assert.Equal(descending.OrderDescending(NodeOrder.Instance).Select(Text), descending.Select(Text));
-        if (ascending.Select(Text).Distinct().Count() > 1)
-        {
-            Assert.NotEqual(ascending.Select(Text), descending.Select(Text));
-        }
+
+        Assert.Equal(ascending, (await ItemsAsync(client, list, $"sort={field}")).Select(i => i.Id()));
+        Assert.Equal(descending, (await ItemsAsync(client, list, $"sort={field}&order=desc")).Select(i => i.Id()));
     }
 
     [Fact]
     public async Task UnknownSortFieldsAndFilterKeysAreIgnored()
     {
         using var client = seeded.CachetClient();
-        var plain = (await ItemsAsync(client, "components", "")).Select(i => i.Id());
-        Assert.Equal(plain, (await ItemsAsync(client, "components", "sort=password&order=desc&description=x&page=1")).Select(i => i.Id()));
+        Assert.Equal([1, 2, 3], (await ItemsAsync(client, "components", "")).Select(i => i.Id()));
+        Assert.Equal([1, 2, 3], (await ItemsAsync(client, "components", "sort=password&order=desc&description=x&page=1")).Select(i => i.Id()));
     }
 
     private async Task<List<JsonNode>> ItemsAsync(HttpClient client, string list, string query)
@@ -142,20 +190,4 @@ public sealed class CachetListTests(CachetListTests.SeededPage seeded) : IClassF
         JsonValue v => v.ToString(),
         _ => node.ToJsonString(),
     };
-
-    /// <summary>Nulls first, numbers and booleans by value, text ordinally — the order Cachet's database gives.</summary>
-    private sealed class NodeOrder : IComparer<JsonNode?>
-    {
-        public static readonly NodeOrder Instance = new();
-
-        public int Compare(JsonNode? x, JsonNode? y)
-        {
-            if (x is null || y is null)
-            {
-                return (x is null ? 0 : 1) - (y is null ? 0 : 1);
-            }
-            var (a, b) = (Text(x), Text(y));
-            return double.TryParse(a, CultureInfo.InvariantCulture, out var m) && double.TryParse(b, CultureInfo.InvariantCulture, out var n) ? m.CompareTo(n) : string.CompareOrdinal(a, b);
-        }
-    }
 }

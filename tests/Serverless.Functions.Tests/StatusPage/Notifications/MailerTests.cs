@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Functions.StatusPage.Notifications;
@@ -21,8 +19,7 @@ public sealed class MailerTests
         await using var sink = await SmtpSink.StartAsync();
         var mailer = MailerFor(sink.Settings);
         // Long enough that the encoded subject folds over several encoded-words, and the body's long line over soft breaks.
-        // SmtpClient's quoted-printable sends line breaks as =0D=0A, so these leading dots stay mid-line on the wire; the
-        // test below puts one at the start of a wire line.
+        // The text's own line breaks are line breaks on the wire, so these leading dots start wire lines and are doubled.
         const string subject = "Störung behoben: Zahlungs-API wieder verfügbar — Ελληνικά, 日本語 und ein 🚑 am Ende";
         var body = string.Join("\n",
             "Hallo,",
@@ -45,26 +42,32 @@ public sealed class MailerTests
         Assert.Null(message.AuthenticatedUser);
         Assert.Contains("quoted-printable", message.Headers["Content-Transfer-Encoding"], StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("Störung", message.Data, StringComparison.Ordinal);
+        Assert.Contains("\r\n..two dots\r\n", message.Data, StringComparison.Ordinal);
     }
 
     /// <summary>
-    /// SmtpClient's quoted-printable wraps the body's first line after 65 characters, so a dot the text has mid-line
-    /// starts a line on the wire; it must reach the server doubled, or a lone one would end the message early.
+    /// Quoted-printable wraps a long line with soft breaks, so a dot the text has mid-line can start a line on the wire;
+    /// it must reach the server doubled, or a lone one would end the message early. Line lengths around the encoder's
+    /// limit put the dot at the start of a wire line whatever column the encoder wraps at.
     /// </summary>
     [Theory]
-    [InlineData(65, ".")]
-    [InlineData(65, ".hidden")]
-    [InlineData(65, ". and on")]
-    public async Task DotsThatQuotedPrintableWrapsToTheStartOfALineSurvive(int before, string after)
+    [InlineData(".")]
+    [InlineData(".hidden")]
+    [InlineData(". and on")]
+    public async Task DotsThatQuotedPrintableWrapsToTheStartOfALineSurvive(string after)
     {
         await using var sink = await SmtpSink.StartAsync();
-        var body = new string('x', before) + after;
+        var mailer = MailerFor(sink.Settings);
+        var bodies = Enumerable.Range(60, 20).Select(before => new string('x', before) + after).ToList();
 
-        await MailerFor(sink.Settings).SendAsync("dots@example.com", "Dots", body);
+        foreach (var (body, i) in bodies.Select((body, i) => (body, i)))
+        {
+            await mailer.SendAsync("dots@example.com", $"Dots {i}", body);
+        }
 
-        var message = await sink.WaitForAsync(m => m.Subject == "Dots", Wait);
-        Assert.Equal(body, message.Body);
-        Assert.Contains("=\r\n.", message.Data, StringComparison.Ordinal);
+        var messages = sink.Messages;
+        Assert.Equal(bodies, messages.OrderBy(m => int.Parse(m.Subject[5..], System.Globalization.CultureInfo.InvariantCulture)).Select(m => m.Body));
+        Assert.Contains(messages, m => m.Data.Contains("=\r\n.", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -89,6 +92,17 @@ public sealed class MailerTests
         Assert.Equal(html, message.Html);
         Assert.StartsWith("multipart/alternative", message.Headers["Content-Type"], StringComparison.Ordinal);
         Assert.Contains("Acme Status", message.Headers["From"], StringComparison.Ordinal);
+    }
+
+    /// <summary>SMTP_ENABLE_SSL asks for STARTTLS; a server that does not offer it gets nothing, not a clear-text copy.</summary>
+    [Fact]
+    public async Task WithSslEnabledAServerWithoutStartTlsIsRefusedRatherThanSentToInClearText()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        var mailer = MailerFor(sink.Settings.Append(new(Mailer.EnableSslSetting, "true")));
+
+        await Assert.ThrowsAsync<NotSupportedException>(() => mailer.SendAsync("tls@example.com", "Secret", "body"));
+        Assert.Empty(sink.Messages);
     }
 
     [Fact]
@@ -128,56 +142,14 @@ public sealed class MailerTests
         Assert.Equal("Configured later.", (await sink.WaitForAsync(m => m.Subject == "Late", Wait)).Body);
     }
 
-    /// <summary>The sink's own dialogue, spoken by hand: what SmtpClient never sends (RSET, NOOP, HELO, AUTH PLAIN).</summary>
-    [Fact]
-    public async Task TheSinkSpeaksSmtpAndUndoesDotStuffing()
-    {
-        await using var sink = await SmtpSink.StartAsync();
-        using var client = new TcpClient();
-        await client.ConnectAsync(sink.Host, sink.Port);
-        using var stream = client.GetStream();
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-
-        async Task<string> SendAsync(string line)
-        {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
-            return (await reader.ReadLineAsync())!;
-        }
-
-        Assert.StartsWith("220 ", await reader.ReadLineAsync());
-        Assert.StartsWith("250 ", await SendAsync("HELO tester"));
-        Assert.StartsWith("503 ", await SendAsync("RCPT TO:<early@example.com>"));
-        Assert.StartsWith("235 ", await SendAsync("AUTH PLAIN " + Convert.ToBase64String(Encoding.UTF8.GetBytes("\0hand\0pw"))));
-        Assert.StartsWith("250 ", await SendAsync("MAIL FROM:<dropped@example.com>"));
-        Assert.StartsWith("250 ", await SendAsync("RCPT TO:<dropped@example.com>"));
-        Assert.StartsWith("250 ", await SendAsync("RSET"));
-        Assert.StartsWith("503 ", await SendAsync("DATA"));
-        Assert.StartsWith("250 ", await SendAsync("NOOP"));
-        Assert.StartsWith("502 ", await SendAsync("STARTTLS"));
-        Assert.StartsWith("250 ", await SendAsync("MAIL FROM:<me@example.com> SIZE=100"));
-        Assert.StartsWith("250 ", await SendAsync("RCPT TO:<you@example.com>"));
-        Assert.StartsWith("250 ", await SendAsync("RCPT TO:<them@example.com>"));
-        Assert.StartsWith("354 ", await SendAsync("DATA"));
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            "Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe_aus?= =?utf-8?B?S8O2bG4=?=\r\n\r\n..leading dot\r\n...\r\nlast\r\n.\r\n"));
-        Assert.StartsWith("250 ", await reader.ReadLineAsync());
-        Assert.StartsWith("221 ", await SendAsync("QUIT"));
-
-        var message = Assert.Single(sink.Messages);
-        Assert.Equal("me@example.com", message.From);
-        Assert.Equal(["you@example.com", "them@example.com"], message.To);
-        Assert.Equal("Grüße ausKöln", message.Subject);
-        Assert.Equal(".leading dot\n..\nlast", message.Body);
-        Assert.Equal("hand", message.AuthenticatedUser);
-    }
-
     [Fact]
     public async Task WaitingForMailThatNeverComesSaysWhatDidCome()
     {
         await using var sink = await SmtpSink.StartAsync();
         await MailerFor(sink.Settings).SendAsync("x@example.com", "Something else", "body");
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => sink.WaitForAsync(m => m.Subject == "Never", TimeSpan.FromMilliseconds(300)));
+        // The server stored the message before it acknowledged it, so no time need pass for the wait to know what came.
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => sink.WaitForAsync(m => m.Subject == "Never", TimeSpan.Zero));
         Assert.Contains("Something else", error.Message, StringComparison.Ordinal);
     }
 }
