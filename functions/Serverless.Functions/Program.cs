@@ -17,7 +17,6 @@ using Serverless.Functions.IntegrationPlatform.Workspaces;
 using Serverless.Functions.Operations;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.StatusPage;
-using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);

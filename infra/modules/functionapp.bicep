@@ -60,6 +60,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     ENCRYPTION_KEY: encryptionKeyReference
+    // Every absolute link (Location headers, e-mailed links) starts here, never at a request's Host.
+    PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
   }, empty(bootstrapAdminApiKeyReference) ? {} : {
     BOOTSTRAP_ADMIN_EMAIL: bootstrapAdminEmail
     BOOTSTRAP_ADMIN_API_KEY: bootstrapAdminApiKeyReference

@@ -3,7 +3,7 @@ using Serverless.Functions.Errors;
 
 namespace Serverless.Functions.Hosting;
 
-/// <summary>The two ways this one executable runs (architecture §2).</summary>
+/// <summary>The two ways this one executable runs.</summary>
 public enum HostingMode
 {
     /// <summary>Started by the Azure Functions host, which forwards HTTP and POSTs timer and queue invocations.</summary>

@@ -25,7 +25,7 @@ public sealed record TriggerFunction(string Name, JsonObject Binding);
 
 /// <summary>
 /// Writes one function.json per HTTP function and per trigger from the app's own route and trigger tables, which are
-/// the single source of truth (architecture §2). Tests check the committed files equal what this generates.
+/// the single source of truth. Tests check the committed files equal what this generates.
 /// </summary>
 public static class FunctionMetadata
 {

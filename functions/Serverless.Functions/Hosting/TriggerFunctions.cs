@@ -64,7 +64,7 @@ public static class TriggerFunctions
         return services;
     }
 
-    /// <summary>Host mode: <c>POST /{Name}</c> for each trigger, answering the host's invocation contract (azure-hosting §1.4-1.5).</summary>
+    /// <summary>Host mode: <c>POST /{Name}</c> for each trigger, answering the host's invocation contract.</summary>
     public static void MapTriggerFunctions(this WebApplication app)
     {
         if (CustomHandler.ModeOf(app.Configuration) != HostingMode.FunctionsHost)

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Serverless.Functions.Identity;
 
 /// <summary>
-/// HTTP Basic <c>email:apikey</c>, the Integration Platform's dialect (spec §1.2). The key finds the user; the email
+/// HTTP Basic <c>email:apikey</c>, the Integration Platform's dialect. The key finds the user; the email
 /// must then be that user's. Challenges and refusals only set the status: the surface's error writer adds the body.
 /// </summary>
 public sealed class BasicAuthentication(

@@ -1,6 +1,6 @@
 namespace Serverless.Functions.Identity;
 
-/// <summary>Permission strings exactly as the seed spells them (spec §2.4), inconsistencies included.</summary>
+/// <summary>Permission strings exactly as the seed spells them, inconsistencies included.</summary>
 public static class Permissions
 {
     public const string TenantsUserListAll = "tenants.user.list_all";

@@ -7,7 +7,7 @@ public sealed record Role(string Scope, string Name, string DisplayName, IReadOn
 public sealed record RoleRef(string Scope, string Role);
 
 /// <summary>
-/// The tenant's roles (spec §2.2, the seed's "Get the Contract's roles" example), kept as data. Every role but Owner
+/// The tenant's roles (the seed's "Get the Contract's roles" example), kept as data. Every role but Owner
 /// carries exactly the seed's permission list. The seed describes Owner as the role with every right in its scope but
 /// its example lists fewer permissions than Admin, so Owner here carries every permission of its scope
 /// (docs/decisions/0005-tenancy.md).

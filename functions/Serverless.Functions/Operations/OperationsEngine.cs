@@ -41,7 +41,7 @@ public sealed class OperationContext(OperationEntity operation, OperationStore s
 }
 
 /// <summary>
-/// The 202 / poll / 303 engine (architecture §4): a request writes an operation row and enqueues its id; the worker
+/// The 202 / poll / 303 engine: a request writes an operation row and enqueues its id; the worker
 /// runs it step by step, checkpointing on the row; poll reads the row. One mechanism for every kind of operation.
 /// </summary>
 public sealed class OperationsEngine(

@@ -1,6 +1,6 @@
 namespace Serverless.Functions.StatusPage;
 
-/// <summary>The system status banner (spec G-3), shared by the API and the HTML page.</summary>
+/// <summary>The system status banner (G-3), shared by the API and the HTML page.</summary>
 public sealed record SystemStatus(string Level, string Message)
 {
     private const double MajorOutageRate = 50;

@@ -5,7 +5,7 @@ using Azure.Storage.Sas;
 namespace Serverless.Functions.Storage;
 
 /// <summary>
-/// Signed blob URLs (azure-hosting §4). With an account key (Azurite, connection strings) they are service SAS; under
+/// Signed blob URLs. With an account key (Azurite, connection strings) they are service SAS; under
 /// a managed identity, where shared keys are off, they are user delegation SAS, signed with a delegation key that is
 /// fetched once and reused until shortly before it expires.
 /// </summary>

@@ -48,7 +48,7 @@ public sealed record WorkspaceAccess(WorkspaceEntity Workspace, ContractEntity C
 }
 
 /// <summary>
-/// Authorization on every object (architecture §6). A caller who may not know an object exists gets 404 — another
+/// Authorization on every object. A caller who may not know an object exists gets 404 — another
 /// tenant, a contract they are not in; one who may know it but lacks the permission gets 403.
 /// </summary>
 public sealed class AccessControl(ContractStore contracts, WorkspaceStore workspaces, MembershipStore memberships)

@@ -9,7 +9,7 @@ using Serverless.Functions.Tests.Infrastructure;
 
 namespace Serverless.Functions.Tests.Hosting;
 
-/// <summary>The function.json files are generated from the route table, and the three rules of architecture §2 hold.</summary>
+/// <summary>The function.json files are generated from the route table; every route has one function, and none reaches a trigger.</summary>
 public sealed class FunctionMetadataTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     private IReadOnlyList<Endpoint> Endpoints => api.Services.GetRequiredService<EndpointDataSource>().Endpoints;

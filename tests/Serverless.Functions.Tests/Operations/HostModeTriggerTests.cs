@@ -7,7 +7,7 @@ using static Serverless.Functions.Tests.Infrastructure.JsonApiAssertions;
 
 namespace Serverless.Functions.Tests.Operations;
 
-/// <summary>The invocations the Functions host POSTs (azure-hosting §1.4), answered as it requires (§1.5).</summary>
+/// <summary>The invocations the Functions host POSTs, answered as it requires.</summary>
 public sealed class HostModeTriggerTests(HostModeFixture api) : IClassFixture<HostModeFixture>
 {
     [Fact]

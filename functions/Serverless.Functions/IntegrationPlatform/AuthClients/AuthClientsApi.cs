@@ -12,7 +12,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.AuthClients;
 
 /// <summary>
-/// Auth Clients (seed 002, "Auth Clients"; spec §3.2, AC-1..AC-5). A client lives in a tenant, a contract or a
+/// Auth Clients (AC-1..AC-5). A client lives in a tenant, a contract or a
 /// workspace and serves secrets in every workspace below. Reading needs <c>{scope}.auth_clients.get</c> for the scope
 /// asked about (<c>workspace_id</c>, <c>contract_id</c> or <c>tenant_id</c>), and the <c>credentials</c> are shown only to
 /// holders of the permission of the client's own scope. Creating, changing and deleting need

@@ -10,7 +10,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.AuthSecrets;
 
 /// <summary>
-/// Auth Secrets (seed 002, "Auth Secrets"; spec §3.3, AS-1..AS-6), under /v2/workspaces/{id}/secrets and so part of the
+/// Auth Secrets (AS-1..AS-6), under /v2/workspaces/{id}/secrets and so part of the
 /// Workspaces function. Each endpoint needs its workspaces.auth_secret.* permission in the workspace. A secret uses a
 /// client of its workspace, contract or tenant.
 /// </summary>

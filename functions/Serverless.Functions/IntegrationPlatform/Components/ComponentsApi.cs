@@ -13,7 +13,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.Components;
 
 /// <summary>
-/// Components (seed 002, "Components"; spec §3.4): the catalog reads (CO-1..CO-7), environment variables (CO-12,
+/// Components: the catalog reads (CO-1..CO-7), environment variables (CO-12,
 /// CO-13), contracts' own repositories (CO-8..CO-11, in ComponentsApi.Repositories.cs), and the scheduled executions
 /// that run a component's methods (SE-1..SE-3, in ComponentsApi.Executions.cs). Built-ins have global access: every
 /// contract and workspace may use them and no whitelist restricts them. The tenant-level whitelist feature flag has no
@@ -265,7 +265,7 @@ public static partial class ComponentsApi
             },
         };
 
-    /// <summary>Component responses always include the latest version and its descriptor (spec §1.3).</summary>
+    /// <summary>Component responses always include the latest version and its descriptor.</summary>
     private static IReadOnlyList<Resource> Included(BuiltInComponent component) => [Version(component), DescriptorResource(component)];
 
     private static Resource Version(BuiltInComponent component) =>

@@ -11,7 +11,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.Contracts;
 
 /// <summary>
-/// Contracts (seed 002, "Contracts"; spec §3.5, CT-1..CT-8), plus contract membership, which the seed links to
+/// Contracts (CT-1..CT-8), plus contract membership, which the seed links to
 /// (<c>/v2/contracts/{id}/members/</c>) and guards with <c>contracts.membership.edit</c> but does not document
 /// (docs/decisions/0005-tenancy.md).
 /// </summary>

@@ -11,7 +11,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.Credentials;
 
 /// <summary>
-/// Credentials (seed 002, "Credentials"; spec §3.6, CR-1..CR-5). The seed names no permission for the reads: members
+/// Credentials (CR-1..CR-5). The seed names no permission for the reads: members
 /// of the workspace read its credentials, keys included, as the seed's examples show them; changes need
 /// workspaces.credential.edit. The keys must fit the component's <c>credentials.fields</c>.
 /// </summary>

@@ -11,7 +11,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.DataSamples;
 
 /// <summary>
-/// Data samples (seed 002, "Data samples"; spec §3.7, DS-1..DS-4): sample messages of a component's trigger or action,
+/// Data samples (DS-1..DS-4): sample messages of a component's trigger or action,
 /// kept per workspace. Members of the workspace read them; creating and changing need workspaces.flow.edit. DS-2,
 /// known only from an example, answers a list.
 /// </summary>

@@ -20,7 +20,7 @@ public sealed record ComponentMethodInput(string Method, string ComponentId, str
 /// <summary>
 /// Runs one component method. A <see cref="ComponentException"/> is the method's answer, not a fault: it becomes
 /// <c>{status: "error", data: {message}}</c> (or <c>{verified: false, reason}</c> for verification) and is not retried.
-/// Results are stored as <c>{status, data}</c> (component-model §2.9).
+/// Results are stored as <c>{status, data}</c>.
 /// </summary>
 public sealed class ComponentMethodExecution(ComponentCatalog catalog, SecretBox secrets) : IOperationHandler
 {

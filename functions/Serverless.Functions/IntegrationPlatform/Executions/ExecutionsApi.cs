@@ -9,7 +9,7 @@ using Serverless.Functions.Operations;
 namespace Serverless.Functions.IntegrationPlatform.Executions;
 
 /// <summary>
-/// Scheduled Executions, poll and result (seed 002, "Scheduled Executions"; spec §3.13, SE-4 and SE-5), serving every
+/// Scheduled Executions, poll and result (SE-4 and SE-5), serving every
 /// operation of the engine: poll answers 200 while it runs and 303 to the result once it is done; a result asked for
 /// too early is a 409. An operation is visible to the user who started it and to the tenant's admins; to anyone
 /// else it does not exist.

@@ -14,7 +14,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.Executions;
 
 /// <summary>
-/// Scheduled Executions (seed 002; spec §3.13, SE-1..SE-3): each answers 202 and runs the component's method as an
+/// Scheduled Executions (SE-1..SE-3): each answers 202 and runs the component's method as an
 /// operation; poll and result are ExecutionsApi's. The method's input holds credential values, so it is sealed
 /// before it is stored with the operation.
 /// </summary>
@@ -95,7 +95,7 @@ public static class ScheduledExecutionsApi
         var fields = input.Attributes.Fields!;
         if (JsonApiBody.RelationshipId(input.Relationships, "credential", Credentials.CredentialsApi.Type, required: false) is { } credentialId)
         {
-            // cfg = the credential's keys, then the step fields sent with the request (component-model §2.9).
+            // cfg = the credential's keys, then the step fields sent with the request.
             fields = await CredentialKeysAsync(credentialId, workspaceId, component, caller, access, credentials, cancellationToken);
             foreach (var (name, value) in input.Attributes.Fields!)
             {

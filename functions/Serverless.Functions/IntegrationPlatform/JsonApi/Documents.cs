@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Serverless.Functions.IntegrationPlatform.JsonApi;
 
-// The document shapes of the Integration Platform API (spec §1.3). Names are written snake_case by the HTTP JSON
+// The document shapes of the Integration Platform API. Names are written snake_case by the HTTP JSON
 // options, so attribute records read like the seed's examples.
 
 public sealed record ResourceLinks(string Self);

@@ -5,7 +5,7 @@ namespace Serverless.Functions.IntegrationPlatform.JsonApi;
 
 /// <summary>
 /// The Integration Platform surface's error format. The seed documents no error body, so this is JSON:API's
-/// <c>errors[]</c> (spec §5 item 47), each error carrying the request id in its <c>meta</c>.
+/// <c>errors[]</c>, each error carrying the request id in its <c>meta</c>.
 /// </summary>
 public sealed class JsonApiErrorWriter : ISurfaceErrorWriter
 {

@@ -5,7 +5,7 @@ using Serverless.Functions.Errors;
 namespace Serverless.Functions.IntegrationPlatform.JsonApi;
 
 /// <summary>
-/// <c>page[number]</c> (1-based) and <c>page[size]</c> (spec §1.5). A size above <see cref="MaxSize"/> is lowered to it
+/// <c>page[number]</c> (1-based) and <c>page[size]</c>. A size above <see cref="MaxSize"/> is lowered to it
 /// and the response's <c>meta.per_page</c> says so; a number or size below 1, or one that is not an integer, is a 400.
 /// </summary>
 public sealed record Paging(int Number, int Size)

@@ -9,7 +9,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.Resources;
 
 /// <summary>
-/// Resources / Storage (seed 002, "Resources"; spec §3.12, RS-1): a pair of signed URLs for one new blob, to PUT bytes
+/// Resources / Storage (RS-1): a pair of signed URLs for one new blob, to PUT bytes
 /// to and GET them back, both valid for <c>expires</c> seconds (<c>SIGNED_URL_EXPIRES_SECONDS</c>, default 18000 as in
 /// the seed's example). The answer is not JSON:API, as in the seed. Any authenticated user may ask: the blob is new,
 /// named under the caller's tenant, and reachable only through the URLs.

@@ -10,7 +10,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.SshKeys;
 
 /// <summary>
-/// SSH keys (seed 002, "SSH keys"; spec §3.15, SK-1..SK-3): each user's own public keys. The seed asks for RSA or DSA
+/// SSH keys (SK-1..SK-3): each user's own public keys. The seed asks for RSA or DSA
 /// keys; Ed25519 and ECDSA keys are accepted as well, since current tools make those by default. The fingerprint is
 /// the MD5 of the key blob in colon-separated hex, as the seed shows it.
 /// </summary>

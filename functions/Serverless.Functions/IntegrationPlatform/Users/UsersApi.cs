@@ -7,7 +7,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.IntegrationPlatform.Users;
 
 /// <summary>
-/// Users (seed 002, "Users"; spec §3.1, US-1..US-3), plus <c>POST /v2/users</c>: the seed has no way to create a user,
+/// Users (US-1..US-3), plus <c>POST /v2/users</c>: the seed has no way to create a user,
 /// so a tenant admin creates one here and the response shows its API key once (docs/decisions/0003-users.md).
 /// </summary>
 public static class UsersApi

@@ -9,7 +9,7 @@ using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Workspaces;
 
-/// <summary>Workspaces (seed 002, "Workspaces"; spec §3.17, WS-1..WS-10).</summary>
+/// <summary>Workspaces (WS-1..WS-10).</summary>
 public static class WorkspacesApi
 {
     public const string Type = "workspace";

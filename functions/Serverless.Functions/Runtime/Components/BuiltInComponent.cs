@@ -8,7 +8,7 @@ namespace Serverless.Functions.Runtime.Components;
 public sealed class ComponentException(string message) : Exception(message);
 
 /// <summary>
-/// A component written in C#, with its <c>component.json</c> embedded as a resource (component-model §1). Its id and
+/// A component written in C#, with its <c>component.json</c> embedded as a resource. Its id and
 /// revision are derived from its repo name and its descriptor, so they are stable across restarts and instances, and
 /// the revision changes when the descriptor does. Methods not overridden behave as sailor's defaults: verification
 /// succeeds, and asking for metadata or a select model the component lacks is an error.

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Serverless.Functions.Runtime.Components;
 
-/// <summary>Splitter: <c>reassemble</c>'s metadata depends on its mode and on emitAsArray (component-model §2.7, §5 #8).</summary>
+/// <summary>Splitter: <c>reassemble</c>'s metadata depends on its mode and on emitAsArray.</summary>
 public sealed class SplitterComponent() : BuiltInComponent("splitter")
 {
     public override Task<JsonNode> GetMetaModelAsync(string function, JsonObject cfg, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Serverless.Functions.Runtime.Components;
 
-/// <summary>Webhook: verification checks that the <c>auth</c> field holds what its type needs (component-model §5, #2).</summary>
+/// <summary>Webhook: verification checks that the <c>auth</c> field holds what its type needs.</summary>
 public sealed class WebhookComponent() : BuiltInComponent("webhook")
 {
     public override Task VerifyCredentialsAsync(JsonObject cfg, CancellationToken cancellationToken)
@@ -62,7 +62,7 @@ public sealed class RestApiComponent(IHttpClientFactory http) : BuiltInComponent
         }
     }
 
-    /// <summary>The headers an <c>HTTPAuthView</c> value means (component-model §1.5).</summary>
+    /// <summary>The headers an <c>HTTPAuthView</c> value means.</summary>
     public static IReadOnlyList<(string Name, string Value)> Headers(JsonObject auth) => auth["type"]?.ToString() switch
     {
         "No Auth" => [],

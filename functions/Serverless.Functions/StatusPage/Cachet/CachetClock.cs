@@ -5,7 +5,7 @@ using Serverless.Functions.Errors;
 namespace Serverless.Functions.StatusPage.Cachet;
 
 /// <summary>
-/// Dates as Cachet writes and reads them (spec §1.10): <c>"YYYY-MM-DD HH:MM:SS"</c> in the request's time zone, which
+/// Dates as Cachet writes and reads them: <c>"YYYY-MM-DD HH:MM:SS"</c> in the request's time zone, which
 /// the <c>Time-Zone</c> header sets (UTC otherwise). Storage is always UTC.
 /// </summary>
 public sealed record CachetClock(TimeZoneInfo Zone, DateTimeOffset Now)

@@ -4,7 +4,7 @@ using Serverless.Functions.Errors;
 namespace Serverless.Functions.StatusPage.Cachet;
 
 /// <summary>
-/// The status page surface's error format (spec §1.9): Cachet's <c>errors[]</c>, one object per error, or one 400
+/// The status page surface's error format: Cachet's <c>errors[]</c>, one object per error, or one 400
 /// whose <c>meta.details</c> lists every validation message. Each carries the request id in <c>meta</c>. The public
 /// HTML pages answer errors as a small HTML page instead.
 /// </summary>

@@ -7,7 +7,7 @@ using Serverless.Functions.Identity;
 namespace Serverless.Functions.StatusPage.Cachet;
 
 /// <summary>
-/// Cachet's one input bag (spec §1.1): the query string, overlaid by a form or JSON body, so a client may send fields
+/// Cachet's one input bag: the query string, overlaid by a form or JSON body, so a client may send fields
 /// any of those ways. Form keys <c>a[]</c> and <c>a[b]</c> become arrays and objects, as PHP reads them.
 /// </summary>
 public sealed class CachetInput
@@ -108,7 +108,7 @@ public sealed class CachetInput
 }
 
 /// <summary>
-/// Validates a <see cref="CachetInput"/> with Laravel's wording (spec §1.9): every failure is collected, and all of
+/// Validates a <see cref="CachetInput"/> with Laravel's wording: every failure is collected, and all of
 /// them are answered together as one 400 whose <c>meta.details</c> lists the messages.
 /// </summary>
 public sealed class CachetRules(CachetInput input)
@@ -264,7 +264,7 @@ public sealed class CachetRules(CachetInput input)
         return text;
     }
 
-    /// <summary><c>"YYYY-MM-DD HH:MM"</c> (seconds allowed) in the request's time zone (spec §1.10), as UTC.</summary>
+    /// <summary><c>"YYYY-MM-DD HH:MM"</c> (seconds allowed) in the request's time zone, as UTC.</summary>
     public DateTimeOffset? Date(string key, CachetClock clock, bool required = false)
     {
         var text = String(key, required);

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>Cachet's enumerations and their labels (spec §1.12).</summary>
+/// <summary>Cachet's enumerations and their labels.</summary>
 public static class CachetEnums
 {
     public static readonly IReadOnlyList<string> ComponentStatus = ["Unknown", "Operational", "Performance Issues", "Partial Outage", "Major Outage"];
@@ -20,7 +20,7 @@ public static class CachetEnums
     public static string Label(IReadOnlyList<string> labels, int value) => value >= 0 && value < labels.Count ? labels[value] : "Unknown";
 }
 
-/// <summary>What <c>data</c> holds for each resource (spec §2), with exactly Cachet's keys.</summary>
+/// <summary>What <c>data</c> holds for each resource, with exactly Cachet's keys.</summary>
 public static class CachetPresenters
 {
     public static JsonObject Component(StatusComponent c, CachetClock clock)
@@ -49,7 +49,7 @@ public static class CachetPresenters
         ["meta"] = JsonText.Parse(c.Meta),
     };
 
-    /// <summary>Exactly the ten documented keys (spec §2.2): Cachet's own tests compare whole group objects.</summary>
+    /// <summary>Exactly the ten documented keys: Cachet's own tests compare whole group objects.</summary>
     public static JsonObject Group(StatusGroup g, IEnumerable<StatusComponent> components, CachetClock clock)
     {
         var enabled = components.Where(c => c.Enabled && c.GroupId == g.Id).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList();

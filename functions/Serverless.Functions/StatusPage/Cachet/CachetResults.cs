@@ -8,7 +8,7 @@ using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>The <c>{"data": …}</c> envelope, and Cachet's paginated lists (spec §1.5-1.7).</summary>
+/// <summary>The <c>{"data": …}</c> envelope, and Cachet's paginated lists.</summary>
 public static class CachetResults
 {
     /// <summary>PHP's json_encode defaults: non-ASCII escaped as <c>\uXXXX</c>, nothing indented.</summary>
@@ -27,7 +27,7 @@ public static class CachetResults
         public static readonly ListRules None = new([], []);
     }
 
-    /// <summary>Filters (whitelisted keys only, spec §7 item 2), sorts (honouring <c>order</c>, §7 item 1) and pages the items.</summary>
+    /// <summary>Filters (whitelisted keys only), sorts (honouring <c>order</c>) and pages the items.</summary>
     public static JsonHttpResult<JsonObject> List(HttpRequest request, CachetInput input, IEnumerable<JsonObject> items, ListRules rules)
     {
         var matching = items;

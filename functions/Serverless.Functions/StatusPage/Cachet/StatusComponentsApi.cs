@@ -70,7 +70,7 @@ public static class StatusComponentsApi
         return CachetResults.Item(CachetPresenters.Component(updated, page.Clock));
     }
 
-    /// <summary>C-5: a soft delete, which takes every subscription to the component with it (spec §4 item 8).</summary>
+    /// <summary>C-5: a soft delete, which takes every subscription to the component with it.</summary>
     [EndpointId("C-5")]
     public static async Task<NoContent> DeleteComponent(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>Ping, version and the system status (spec §3.1: G-1..G-3).</summary>
+/// <summary>Ping, version and the system status (G-1..G-3).</summary>
 public static class StatusGeneralApi
 {
     /// <summary>The Cachet release this API is compatible with.</summary>
@@ -13,7 +13,7 @@ public static class StatusGeneralApi
     public static void MapStatusGeneral(this RouteGroupBuilder api)
     {
         api.MapGet("/ping", [EndpointId("G-1")] (CachetPage page) => CachetResults.Item("Pong!"));
-        // Nothing here reaches GitHub, so the latest release is the one we are compatible with (spec G-2).
+        // Nothing here reaches GitHub, so the latest release is the one we are compatible with (G-2).
         api.MapGet("/version", [EndpointId("G-2")] (CachetPage page) => CachetResults.Item(CachetVersion, new JsonObject
         {
             ["on_latest"] = true,
@@ -22,7 +22,7 @@ public static class StatusGeneralApi
         api.MapGet("/status", GetStatus);
     }
 
-    /// <summary>G-3, cacheable for 30 seconds (Cachet's header puts an epoch in max-age; spec §7 item 12).</summary>
+    /// <summary>G-3, cacheable for 30 seconds (Cachet's header puts an epoch in max-age).</summary>
     [EndpointId("G-3")]
     public static async Task<JsonHttpResult<JsonObject>> GetStatus(CachetPage page, HttpResponse response, StatusItemStore store, CancellationToken cancellationToken)
     {

@@ -45,7 +45,7 @@ public static class StatusGroupsApi
         return CachetResults.Item(CachetPresenters.Group(group, [], page.Clock));
     }
 
-    /// <summary>CG-4: omitted fields stay (Cachet 2.4 resets order and visible to 0; spec §7 item 4).</summary>
+    /// <summary>CG-4: omitted fields stay (Cachet 2.4 resets order and visible to 0).</summary>
     [EndpointId("CG-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateGroup(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ public static class StatusIncidentsApi
         return CachetResults.Item(CachetPresenters.Incident(incident, [], page));
     }
 
-    /// <summary>I-4: omitted fields stay (Cachet 2.4 resets visible and stickied; spec §7 item 3).</summary>
+    /// <summary>I-4: omitted fields stay (Cachet 2.4 resets visible and stickied).</summary>
     [EndpointId("I-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateIncident(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
@@ -153,7 +153,7 @@ public static class StatusIncidentsApi
         _ => false,
     };
 
-    /// <summary>An incident sets its component's status silently (spec §4 item 1); a component that does not exist is left be.</summary>
+    /// <summary>An incident sets its component's status silently; a component that does not exist is left be.</summary>
     internal static async Task SetComponentStatusAsync(StatusItemStore store, CachetPage page, int componentId, int? status, CancellationToken cancellationToken)
     {
         if (componentId > 0 && status is { } value)

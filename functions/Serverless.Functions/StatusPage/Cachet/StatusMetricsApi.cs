@@ -6,7 +6,7 @@ using Serverless.Functions.Hosting;
 namespace Serverless.Functions.StatusPage.Cachet;
 
 /// <summary>
-/// Metrics and their points (spec §3.8-3.9: M-1..M-5, MP-1..MP-4), at Cachet's <c>/metrics…</c> and at the seed's
+/// Metrics and their points (M-1..M-5, MP-1..MP-4), at Cachet's <c>/metrics…</c> and at the seed's
 /// <c>/incidents/metrics…</c> spelling of the same paths.
 /// </summary>
 public static class StatusMetricsApi
@@ -31,7 +31,7 @@ public static class StatusMetricsApi
         }
     }
 
-    /// <summary>M-1: every metric whatever its visibility (the API does not apply it; spec §1.4).</summary>
+    /// <summary>M-1: every metric whatever its visibility (the API does not apply it).</summary>
     [EndpointId("M-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListMetrics(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {
@@ -153,7 +153,7 @@ public static class StatusMetricsApi
         return CachetResults.Item(CachetPresenters.Point(point, page.Clock));
     }
 
-    /// <summary>MP-3: omitted fields stay, and the timestamp may be an integer or numeric text (spec §7 item 5).</summary>
+    /// <summary>MP-3: omitted fields stay, and the timestamp may be an integer or numeric text.</summary>
     [EndpointId("MP-3")]
     public static async Task<JsonHttpResult<JsonObject>> UpdatePoint(string id, string pointId, CachetPage page, HttpRequest request, StatusItemStore store,
         CancellationToken cancellationToken)
@@ -197,7 +197,7 @@ public static class StatusMetricsApi
     }
 
     /// <summary>
-    /// A chart's buckets (spec §4 item 7): minutes of the last hour, hours of the last 12, days of the week or month.
+    /// A chart's buckets: minutes of the last hour, hours of the last 12, days of the week or month.
     /// Sum metrics add value × counter, average metrics take the mean; empty buckets hold the default value (in the
     /// last-hour view only those older than the threshold, as the newest minutes may still be arriving).
     /// </summary>

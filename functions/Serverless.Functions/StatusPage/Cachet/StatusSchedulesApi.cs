@@ -5,7 +5,7 @@ using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>Scheduled maintenance (spec §3.7: S-1..S-5).</summary>
+/// <summary>Scheduled maintenance (S-1..S-5).</summary>
 public static class StatusSchedulesApi
 {
     private static readonly CachetResults.ListRules ScheduleList = new([], ["id", "name", "status", "scheduled_at", "completed_at", "created_at", "updated_at"]);

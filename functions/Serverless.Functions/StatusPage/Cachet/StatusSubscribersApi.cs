@@ -6,7 +6,7 @@ using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>Subscribers and subscriptions (spec §3.10: SB-1..SB-3, SS-1).</summary>
+/// <summary>Subscribers and subscriptions (SB-1..SB-3, SS-1).</summary>
 public static class StatusSubscribersApi
 {
     public static void MapStatusSubscribers(this RouteGroupBuilder api)

@@ -19,7 +19,7 @@ public static class StatusTemplatesApi
         api.MapDelete("/incidents/templates/{id}", DeleteTemplate);
     }
 
-    /// <summary>IT-1: sortable by id, name and slug (Cachet 2.4 crashes on any sort; spec §7 item 9).</summary>
+    /// <summary>IT-1: sortable by id, name and slug (Cachet 2.4 crashes on any sort).</summary>
     [EndpointId("IT-1")]
     public static async Task<JsonHttpResult<JsonObject>> ListTemplates(CachetPage page, HttpRequest request, StatusItemStore store, CancellationToken cancellationToken)
     {

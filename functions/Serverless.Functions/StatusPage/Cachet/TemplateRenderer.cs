@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace Serverless.Functions.StatusPage.Cachet;
 
 /// <summary>
-/// The part of Twig that Cachet's template sandbox allows (spec I-3): <c>{{ name }}</c> and <c>{{ a.b }}</c> with the
+/// The part of Twig that Cachet's template sandbox allows (I-3): <c>{{ name }}</c> and <c>{{ a.b }}</c> with the
 /// <c>escape</c> (<c>e</c>) filter, output HTML-escaped, and <c>{% if x %}…{% else %}…{% endif %}</c> (with
 /// <c>not</c>). No other tag, filter or function. Unknown variables render empty.
 /// </summary>

@@ -6,7 +6,7 @@ using Serverless.Functions.Storage;
 namespace Serverless.Functions.StatusPage.Notifications;
 
 /// <summary>
-/// Notifications to subscribers go through an outbox (spec §4 item 5): the request writes a pending row and enqueues
+/// Notifications to subscribers go through an outbox: the request writes a pending row and enqueues
 /// its id; <see cref="StatusNotificationSender"/> mails each recipient once and marks the row done. A lost message is
 /// picked up again by the sweep job, so nothing accepted is dropped.
 /// </summary>

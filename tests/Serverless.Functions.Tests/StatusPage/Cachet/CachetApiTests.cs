@@ -5,7 +5,7 @@ using static Serverless.Functions.Tests.Infrastructure.JsonApiAssertions;
 
 namespace Serverless.Functions.Tests.StatusPage.Cachet;
 
-/// <summary>The Cachet v1 API (spec §1-4), each test on a status page of its own.</summary>
+/// <summary>The Cachet v1 API, each test on a status page of its own.</summary>
 public sealed class CachetApiTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     /// <summary>A new page of the bootstrap tenant; returns its API base path.</summary>

@@ -22,7 +22,7 @@ public static class CachetAssertions
 
     public static int Id(this JsonNode node) => node["id"]!.GetValue<int>();
 
-    /// <summary>Asserts Cachet's error body (spec §1.9) and returns its first error; validation messages are in meta.details.</summary>
+    /// <summary>Asserts Cachet's error body and returns its first error; validation messages are in meta.details.</summary>
     public static async Task<JsonObject> AssertCachetErrorAsync(this HttpResponseMessage response, int status)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -5,7 +5,7 @@ using Serverless.Functions.Tests.Infrastructure;
 
 namespace Serverless.Functions.Tests.StatusPage.Cachet;
 
-/// <summary>Every filter and every sort of every Cachet list (spec §1.7), on one page seeded with varied items.</summary>
+/// <summary>Every filter and every sort of every Cachet list, on one page seeded with varied items.</summary>
 public sealed class CachetListTests(CachetListTests.SeededPage seeded) : IClassFixture<CachetListTests.SeededPage>
 {
     /// <summary>

@@ -1,6 +1,6 @@
-using Serverless.Functions.Hosting;
+using Serverless.Functions.Storage;
 
-namespace Serverless.Functions.Storage;
+namespace Serverless.Functions.Hosting;
 
 public static class StorageRegistration
 {
