@@ -21,13 +21,13 @@ public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore i
             foreach (var schedule in await items.ListAsync<StatusSchedule>(page.PageId, cancellationToken))
             {
                 var ended = schedule.CompletedAt is { } end && end <= now;
-                var next = schedule.Status switch
+                var next = schedule.ScheduleStatus switch
                 {
-                    0 when schedule.ScheduledAt <= now && !ended => 1,
-                    0 or 1 when ended => 2,
-                    _ => schedule.Status,
+                    ScheduleStatus.Upcoming when schedule.ScheduledAt <= now && !ended => ScheduleStatus.InProgress,
+                    ScheduleStatus.Upcoming or ScheduleStatus.InProgress when ended => ScheduleStatus.Complete,
+                    var same => same,
                 };
-                if (next == schedule.Status)
+                if (next == schedule.ScheduleStatus)
                 {
                     continue;
                 }
@@ -37,17 +37,17 @@ public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore i
                 {
                     await items.MutateAsync<StatusComponent>(page.PageId, componentId, c =>
                     {
-                        c.Status = next == 1 ? status : 1;
+                        c.Status = next == ScheduleStatus.InProgress ? status : (int)ComponentStatus.Operational;
                         c.UpdatedAt = now;
                     }, cancellationToken);
                 }
                 await items.MutateAsync<StatusSchedule>(page.PageId, schedule.Id, s =>
                 {
-                    s.Status = next;
+                    s.ScheduleStatus = next;
                     s.UpdatedAt = now;
                 }, cancellationToken);
                 logger.LogInformation("Maintenance {ScheduleId} of page {PageId} is now {Status}", schedule.Id, page.PageId,
-                    CachetEnums.Label(CachetEnums.ScheduleStatus, next));
+                    next.Label());
             }
         }
     }

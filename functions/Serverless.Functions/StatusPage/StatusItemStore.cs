@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 using Serverless.Functions.Storage;
@@ -33,6 +34,10 @@ public sealed class StatusComponent : StatusItem, IStatusKind
     public string Description { get; set; } = "";
     public string? Link { get; set; } = "";
     public int Status { get; set; }
+
+    [IgnoreDataMember]
+    public ComponentStatus ComponentStatus { get => (ComponentStatus)Status; set => Status = (int)value; }
+
     public int Order { get; set; }
     public int GroupId { get; set; }
     public bool Enabled { get; set; } = true;
@@ -51,6 +56,13 @@ public sealed class StatusGroup : StatusItem, IStatusKind
     public int Order { get; set; }
     public int Collapsed { get; set; }
     public int Visible { get; set; }
+
+    /// <summary>Values above 2, which validation lets through, collapse as 2 does.</summary>
+    [IgnoreDataMember]
+    public GroupCollapse Collapse => (GroupCollapse)Math.Min(Collapsed, (int)GroupCollapse.CollapsedUnlessTrouble);
+
+    [IgnoreDataMember]
+    public Visibility Visibility => (Visibility)Visible;
 }
 
 public sealed class StatusIncident : StatusItem, IStatusKind
@@ -62,6 +74,13 @@ public sealed class StatusIncident : StatusItem, IStatusKind
     public int Visible { get; set; } = 1;
     public string Message { get; set; } = "";
     public DateTimeOffset OccurredAt { get; set; }
+
+    [IgnoreDataMember]
+    public IncidentStatus IncidentStatus { get => (IncidentStatus)Status; set => Status = (int)value; }
+
+    [IgnoreDataMember]
+    public Visibility Visibility { get => (Visibility)Visible; set => Visible = (int)value; }
+
     public string? UserId { get; set; }
     public bool Stickied { get; set; }
 
@@ -76,6 +95,9 @@ public sealed class StatusIncidentUpdate : StatusItem, IStatusKind
     public int Status { get; set; }
     public string Message { get; set; } = "";
     public string? UserId { get; set; }
+
+    [IgnoreDataMember]
+    public IncidentStatus IncidentStatus => (IncidentStatus)Status;
 }
 
 public sealed class StatusTemplate : StatusItem, IStatusKind
@@ -95,6 +117,9 @@ public sealed class StatusSchedule : StatusItem, IStatusKind
     public DateTimeOffset ScheduledAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
 
+    [IgnoreDataMember]
+    public ScheduleStatus ScheduleStatus { get => (ScheduleStatus)Status; set => Status = (int)value; }
+
     /// <summary>JSON object of affected component id → the status it has while the maintenance is in progress.</summary>
     public string Components { get; set; } = "{}";
 }
@@ -113,6 +138,9 @@ public sealed class StatusMetric : StatusItem, IStatusKind
     public int Threshold { get; set; } = 5;
     public int Order { get; set; }
     public int Visible { get; set; } = 1;
+
+    [IgnoreDataMember]
+    public Visibility Visibility => (Visibility)Visible;
 }
 
 public sealed class StatusMetricPoint : StatusItem, IStatusKind

@@ -59,11 +59,11 @@ public static partial class StatusPageHtml
         var updates = (await store.ListAsync<StatusIncidentUpdate>(pageId, cancellationToken)).ToLookup(u => u.IncidentId);
         // The banner counts invisible incidents too, as the API's status does; the lists below show what a guest may see.
         var status = await SystemStatus.OfAsync(allGroups, allComponents, authenticated: false, () => Task.FromResult(SystemStatus.AnyUnresolved(allIncidents, updates)));
-        var groups = allGroups.Where(g => g.Visible == 1).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList();
+        var groups = allGroups.Where(g => g.Visibility == Visibility.Public).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList();
         var components = allComponents.Where(c => c.Enabled).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList();
-        var incidents = allIncidents.Where(i => i.Visible >= 1).ToList();
-        var schedules = (await store.ListAsync<StatusSchedule>(pageId, cancellationToken)).Where(s => s.Status is 0 or 1).OrderBy(s => s.ScheduledAt).ToList();
-        var metrics = (await store.ListAsync<StatusMetric>(pageId, cancellationToken)).Where(m => m.DisplayChart && m.Visible == 1)
+        var incidents = allIncidents.Where(i => i.Visibility == Visibility.Public).ToList();
+        var schedules = (await store.ListAsync<StatusSchedule>(pageId, cancellationToken)).Where(s => s.ScheduleStatus is ScheduleStatus.Upcoming or ScheduleStatus.InProgress).OrderBy(s => s.ScheduledAt).ToList();
+        var metrics = (await store.ListAsync<StatusMetric>(pageId, cancellationToken)).Where(m => m.DisplayChart && m.Visibility == Visibility.Public)
             .OrderBy(m => m.Order).ThenBy(m => m.Id).ToList();
 
         var html = new StringBuilder();
@@ -82,9 +82,10 @@ public static partial class StatusPageHtml
             {
                 continue;
             }
-            var worst = members.Max(c => c.Status);
-            var open = group.Collapsed == 0 || (group.Collapsed >= 2 && members.Any(c => c.Status > 1));
-            html.Append($"<details class=\"group\"{(open ? " open" : "")}><summary><span class=\"dot s{worst}\" title=\"{H(Label(worst))}\"></span>{H(group.Name)}</summary><ul>");
+            var worst = members.Max(c => c.ComponentStatus);
+            var open = group.Collapse == GroupCollapse.Expanded
+                || (group.Collapse == GroupCollapse.CollapsedUnlessTrouble && members.Any(c => c.ComponentStatus > ComponentStatus.Operational));
+            html.Append($"<details class=\"group\"{(open ? " open" : "")}><summary><span class=\"dot s{(int)worst}\" title=\"{H(worst.Label())}\"></span>{H(group.Name)}</summary><ul>");
             foreach (var component in members)
             {
                 html.Append(ComponentRow(component, view));
@@ -132,7 +133,7 @@ public static partial class StatusPageHtml
             {
                 var affected = CachetPresenters.ScheduleComponents(schedule).Keys.Where(byId.ContainsKey).Select(id => byId[id].Name);
                 html.Append($"<article class=\"card schedule\" id=\"schedule-{schedule.Id}\"><h3><a href=\"{view.BaseUrl}/schedules/{schedule.Id}\">{H(schedule.Name)}</a>")
-                    .Append($" <span class=\"label\">{H(CachetEnums.Label(CachetEnums.ScheduleStatus, schedule.Status))}</span></h3>")
+                    .Append($" <span class=\"label\">{H(schedule.ScheduleStatus.Label())}</span></h3>")
                     .Append($"<p class=\"when\">Starts {Ago(schedule.ScheduledAt, view.Clock)}")
                     .Append(schedule.CompletedAt is { } end ? $", ends {Ago(end, view.Clock)}" : "").Append("</p>")
                     .Append(Markdown(schedule.Message ?? ""));
@@ -185,21 +186,21 @@ public static partial class StatusPageHtml
         var name = string.IsNullOrEmpty(c.Link) ? H(c.Name) : $"<a href=\"{H(c.Link)}\" rel=\"noopener\">{H(c.Name)}</a>";
         var help = string.IsNullOrEmpty(c.Description) ? "" : $" <abbr class=\"help\" title=\"{H(c.Description)}\">?</abbr>";
         return $"<li class=\"component\" data-status=\"{c.Status}\"><span class=\"name\">{name}{help}</span>"
-            + $"<span class=\"status s{c.Status}\" title=\"Last updated {H(view.Clock.Format(c.UpdatedAt))}\">{H(Label(c.Status))}</span></li>";
+            + $"<span class=\"status s{c.Status}\" title=\"Last updated {H(view.Clock.Format(c.UpdatedAt))}\">{H(c.ComponentStatus.Label())}</span></li>";
     }
 
     private static string IncidentCard(StatusIncident incident, IEnumerable<StatusIncidentUpdate> updates, View view)
     {
         var newest = updates.OrderByDescending(u => u.Id).ToList();
-        var latest = newest.Count > 0 ? newest[0].Status : incident.Status;
-        var html = new StringBuilder($"<article class=\"card incident i{latest}\" id=\"incident-{incident.Id}\">");
-        html.Append($"<h4><span class=\"label i{latest}\">{H(CachetEnums.Label(CachetEnums.IncidentStatus, latest))}</span> ")
+        var latest = newest.Count > 0 ? newest[0].IncidentStatus : incident.IncidentStatus;
+        var html = new StringBuilder($"<article class=\"card incident i{(int)latest}\" id=\"incident-{incident.Id}\">");
+        html.Append($"<h4><span class=\"label i{(int)latest}\">{H(latest.Label())}</span> ")
             .Append($"<a href=\"{view.BaseUrl}/incidents/{incident.Id}\">{H(incident.Name)}</a></h4>")
             .Append($"<p class=\"when\">{Ago(incident.OccurredAt, view.Clock)}</p>")
             .Append(Markdown(incident.Message));
         foreach (var update in newest)
         {
-            html.Append($"<div class=\"update\" id=\"update-{update.Id}\"><strong>{H(CachetEnums.Label(CachetEnums.IncidentStatus, update.Status))}</strong> ")
+            html.Append($"<div class=\"update\" id=\"update-{update.Id}\"><strong>{H(update.IncidentStatus.Label())}</strong> ")
                 .Append(Markdown(update.Message))
                 .Append($"<a class=\"when\" href=\"{view.BaseUrl}/incidents/{incident.Id}#update-{update.Id}\">{Ago(update.CreatedAt, view.Clock)}</a></div>");
         }
@@ -244,7 +245,7 @@ public static partial class StatusPageHtml
     {
         var view = await ViewAsync(context);
         var metric = await store.GetAsync<StatusMetric>(view.Page.PageId, CachetPage.Id(id), cancellationToken);
-        if (metric is null || metric.Visible != 1)
+        if (metric is null || metric.Visibility != Visibility.Public)
         {
             throw CachetPage.NotFound();
         }
@@ -264,7 +265,7 @@ public static partial class StatusPageHtml
     {
         var view = await ViewAsync(context);
         var incident = await store.GetAsync<StatusIncident>(view.Page.PageId, CachetPage.Id(id), cancellationToken);
-        if (incident is null || incident.Visible < 1)
+        if (incident is null || incident.Visibility != Visibility.Public)
         {
             throw new ApiException(ApiError.ForStatus(404, "There is no such incident."));
         }
@@ -278,7 +279,7 @@ public static partial class StatusPageHtml
         html.Append(Markdown(incident.Message)).Append("<section class=\"timeline\">");
         foreach (var update in updates)
         {
-            html.Append($"<article class=\"card update\" id=\"update-{update.Id}\"><h3><span class=\"label i{update.Status}\">{H(CachetEnums.Label(CachetEnums.IncidentStatus, update.Status))}</span></h3>")
+            html.Append($"<article class=\"card update\" id=\"update-{update.Id}\"><h3><span class=\"label i{update.Status}\">{H(update.IncidentStatus.Label())}</span></h3>")
                 .Append(Markdown(update.Message))
                 .Append($"<p class=\"when\">Posted {Ago(update.CreatedAt, view.Clock)}</p></article>");
         }
@@ -291,7 +292,7 @@ public static partial class StatusPageHtml
         var view = await ViewAsync(context);
         var schedule = await store.GetAsync<StatusSchedule>(view.Page.PageId, CachetPage.Id(id), cancellationToken)
             ?? throw new ApiException(ApiError.ForStatus(404, "There is no such maintenance."));
-        var html = $"<h1>{H(schedule.Name)}</h1><p><span class=\"label\">{H(CachetEnums.Label(CachetEnums.ScheduleStatus, schedule.Status))}</span> "
+        var html = $"<h1>{H(schedule.Name)}</h1><p><span class=\"label\">{H(schedule.ScheduleStatus.Label())}</span> "
             + $"scheduled {Ago(schedule.ScheduledAt, view.Clock)}</p>{Markdown(schedule.Message ?? "")}";
         return Document(view, $"{schedule.Name} | {view.Page.Name}",
             $"Details about the scheduled maintenance period {schedule.Name} starting {LongDate(schedule.ScheduledAt)}", html);
@@ -306,7 +307,7 @@ public static partial class StatusPageHtml
         {
             throw new ApiException(ApiError.ForStatus(404, "There is no such component."));
         }
-        var (left, right) = (component.Name, Label(component.Status));
+        var (left, right) = (component.Name, component.ComponentStatus.Label());
         var (lw, rw) = (left.Length * 7 + 12, right.Length * 7 + 12);
         var colour = Colours[Math.Clamp(component.Status, 0, 4)];
         var svg = $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{lw + rw}\" height=\"20\" role=\"img\" aria-label=\"{H(left)}: {H(right)}\"><title>{H(left)}: {H(right)}</title>"
@@ -321,7 +322,7 @@ public static partial class StatusPageHtml
     {
         var view = await ViewAsync(context);
         XNamespace atom = "http://www.w3.org/2005/Atom";
-        var incidents = (await store.ListAsync<StatusIncident>(view.Page.PageId, cancellationToken)).Where(i => i.Visible >= 1)
+        var incidents = (await store.ListAsync<StatusIncident>(view.Page.PageId, cancellationToken)).Where(i => i.Visibility == Visibility.Public)
             .OrderByDescending(i => i.OccurredAt).Take(50).ToList();
         var feed = new XElement(atom + "feed",
             new XElement(atom + "title", view.Page.Name),
@@ -336,7 +337,7 @@ public static partial class StatusPageHtml
                 new XElement(atom + "updated", i.UpdatedAt.ToString("o", CultureInfo.InvariantCulture)),
                 new XElement(atom + "published", i.OccurredAt.ToString("o", CultureInfo.InvariantCulture)),
                 new XElement(atom + "author", new XElement(atom + "name", view.Page.Name)),
-                new XElement(atom + "summary", $"{CachetEnums.Label(CachetEnums.IncidentStatus, i.Status)}: {i.Message}"))));
+                new XElement(atom + "summary", $"{i.IncidentStatus.Label()}: {i.Message}"))));
         return TypedResults.Content(new XDocument(new XDeclaration("1.0", "utf-8", null), feed).Declaration + "\n" + feed, "application/atom+xml; charset=utf-8");
     }
 
@@ -450,8 +451,6 @@ public static partial class StatusPageHtml
         """;
 
     private static readonly string[] Colours = ["#8a8f98", "#2e9e5b", "#2f80ed", "#e0a800", "#d64545"];
-
-    private static string Label(int status) => CachetEnums.Label(CachetEnums.ComponentStatus, status);
 
     private static string H(string? text) => WebUtility.HtmlEncode(text ?? "");
 
