@@ -219,7 +219,7 @@ public static partial class StatusPageHtml
         html.Append("</select></figcaption>");
         for (var v = 0; v < CachetEnums.MetricView.Count; v++)
         {
-            var buckets = StatusMetricsApi.Chart(metric, points, v, clock);
+            var buckets = MetricBuckets.Of(metric, points, v, clock);
             var values = buckets.Select(b => b.Value ?? metric.DefaultValue).ToList();
             var (min, max) = (Math.Min(0, values.Min()), Math.Max(values.Max(), 1e-9));
             // One (x, y) per bucket in the 600 x 100 view box, the highest value 10 from the top; the line and the dots share them.
@@ -253,7 +253,7 @@ public static partial class StatusPageHtml
         var kind = filter switch { "last_hour" => 0, "today" => 1, "week" => 2, "month" => 3, _ => metric.DefaultView };
         var points = await store.PointsAsync(view.Page.PageId, metric.Id, view.Clock.Now.AddDays(-32), cancellationToken);
         var items = new JsonObject();
-        foreach (var (key, value) in StatusMetricsApi.Chart(metric, points, kind, view.Clock))
+        foreach (var (key, value) in MetricBuckets.Of(metric, points, kind, view.Clock))
         {
             items[key] = value;
         }
@@ -351,7 +351,7 @@ public static partial class StatusPageHtml
     }
 
     /// <summary>Subscribes to every component and mails a verification link; the overview then says to check the inbox.</summary>
-    public static async Task<RedirectHttpResult> Subscribe(HttpContext context, StatusItemStore store, StatusNotifier notifier, CancellationToken cancellationToken)
+    public static async Task<RedirectHttpResult> Subscribe(HttpContext context, StatusSubscriptions subscriptions, StatusNotifier notifier, CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(cancellationToken) : null;
@@ -359,7 +359,7 @@ public static partial class StatusPageHtml
         var rules = new CachetRules(input);
         var email = rules.Email("email", required: true);
         rules.ThrowIfAny();
-        var (subscriber, created) = await StatusSubscribersApi.SubscribeAsync(store, view.Page, email!, [], verified: false, view.Clock.Now, cancellationToken);
+        var (subscriber, created) = await subscriptions.SubscribeAsync(view.Page, email!, [], verified: false, view.Clock.Now, cancellationToken);
         if (created)
         {
             await notifier.VerificationAsync(view.Page, subscriber, view.BaseUrl, cancellationToken);
@@ -385,10 +385,11 @@ public static partial class StatusPageHtml
             $"<h1>Unsubscribe</h1><form method=\"post\" action=\"{view.BaseUrl}/unsubscribe/{H(code)}\"><p>Stop e-mail to {H(subscriber.Email)}?</p><button type=\"submit\">Unsubscribe</button></form>");
     }
 
-    public static async Task<ContentHttpResult> Unsubscribe(string code, HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    public static async Task<ContentHttpResult> Unsubscribe(string code, HttpContext context, StatusItemStore store, StatusSubscriptions subscriptions,
+        CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
-        await StatusSubscribersApi.UnsubscribeAsync(store, await SubscriberAsync(store, view, code, cancellationToken), cancellationToken);
+        await subscriptions.UnsubscribeAsync(await SubscriberAsync(store, view, code, cancellationToken), cancellationToken);
         return Document(view, $"Unsubscribed | {view.Page.Name}", $"Unsubscribed from {view.Page.Name}.", "<h1>You are unsubscribed</h1>");
     }
 

@@ -12,6 +12,7 @@ public static class StatusPageRegistration
         services.AddSingleton<ISurfaceErrorWriter, CachetErrorWriter>();
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<StatusItemStore>();
+        services.AddSingleton<StatusSubscriptions>();
         services.AddSingleton<Mailer>();
         services.AddSingleton<StatusNotifier>();
         services.AddSingleton<StatusNotificationSender>();
