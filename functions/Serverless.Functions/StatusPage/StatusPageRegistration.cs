@@ -13,6 +13,8 @@ public static class StatusPageRegistration
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<StatusItemStore>();
         services.AddSingleton<StatusSubscriptions>();
+        // The public page's HTML is Razor components, rendered on the server.
+        services.AddRazorComponents();
         services.AddSingleton<Mailer>();
         services.AddSingleton<StatusNotifier>();
         services.AddSingleton<StatusNotificationSender>();
