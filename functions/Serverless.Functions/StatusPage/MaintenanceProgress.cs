@@ -1,5 +1,4 @@
 using Serverless.Functions.Hosting;
-using Serverless.Functions.StatusPage.Cachet;
 
 namespace Serverless.Functions.StatusPage;
 
@@ -33,7 +32,7 @@ public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore i
                 }
                 // Components first, then the schedule: a run stopped in between repeats the same component writes next
                 // time, as the schedule has not moved yet.
-                foreach (var (componentId, status) in CachetPresenters.ScheduleComponents(schedule))
+                foreach (var (componentId, status) in schedule.AffectedComponents())
                 {
                     await items.MutateAsync<StatusComponent>(page.PageId, componentId, c =>
                     {

@@ -1,6 +1,8 @@
 using System.Runtime.Serialization;
+using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Functions.StatusPage.Cachet;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.StatusPage;
@@ -122,6 +124,23 @@ public sealed class StatusSchedule : StatusItem, IStatusKind
 
     /// <summary>JSON object of affected component id → the status it has while the maintenance is in progress.</summary>
     public string Components { get; set; } = "{}";
+
+    /// <summary><see cref="Components"/> read: component id → the status it has while the maintenance is in progress.</summary>
+    public SortedDictionary<int, int> AffectedComponents()
+    {
+        var map = new SortedDictionary<int, int>();
+        if (JsonText.Parse(Components) is JsonObject stored)
+        {
+            foreach (var (key, value) in stored)
+            {
+                if (int.TryParse(key, out var id) && value is JsonValue v && v.TryGetValue<int>(out var status))
+                {
+                    map[id] = status;
+                }
+            }
+        }
+        return map;
+    }
 }
 
 public sealed class StatusMetric : StatusItem, IStatusKind

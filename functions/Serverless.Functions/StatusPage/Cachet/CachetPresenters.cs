@@ -134,26 +134,9 @@ public static class CachetPresenters
         ["created_at"] = clock.Format(s.CreatedAt),
         ["updated_at"] = clock.Format(s.UpdatedAt),
         ["deleted_at"] = null,
-        ["components"] = new JsonArray([.. ScheduleComponents(s).Select(p => (JsonNode)new JsonObject { ["component_id"] = p.Key, ["component_status"] = p.Value })]),
+        ["components"] = new JsonArray([.. s.AffectedComponents().Select(p => (JsonNode)new JsonObject { ["component_id"] = p.Key, ["component_status"] = p.Value })]),
         ["human_status"] = s.ScheduleStatus.Label(),
     };
-
-    /// <summary>Component id → the status it has while the maintenance is in progress.</summary>
-    public static SortedDictionary<int, int> ScheduleComponents(StatusSchedule s)
-    {
-        var map = new SortedDictionary<int, int>();
-        if (JsonText.Parse(s.Components) is JsonObject stored)
-        {
-            foreach (var (key, value) in stored)
-            {
-                if (int.TryParse(key, out var id) && value is JsonValue v && v.TryGetValue<int>(out var status))
-                {
-                    map[id] = status;
-                }
-            }
-        }
-        return map;
-    }
 
     public static JsonObject Metric(StatusMetric m, CachetClock clock) => new()
     {
