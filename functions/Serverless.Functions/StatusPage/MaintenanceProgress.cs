@@ -1,5 +1,4 @@
 using Serverless.Functions.Hosting;
-using Serverless.Functions.StatusPage.Cachet;
 
 namespace Serverless.Functions.StatusPage;
 
@@ -21,33 +20,33 @@ public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore i
             foreach (var schedule in await items.ListAsync<StatusSchedule>(page.PageId, cancellationToken))
             {
                 var ended = schedule.CompletedAt is { } end && end <= now;
-                var next = schedule.Status switch
+                var next = schedule.ScheduleStatus switch
                 {
-                    0 when schedule.ScheduledAt <= now && !ended => 1,
-                    0 or 1 when ended => 2,
-                    _ => schedule.Status,
+                    ScheduleStatus.Upcoming when schedule.ScheduledAt <= now && !ended => ScheduleStatus.InProgress,
+                    ScheduleStatus.Upcoming or ScheduleStatus.InProgress when ended => ScheduleStatus.Complete,
+                    var same => same,
                 };
-                if (next == schedule.Status)
+                if (next == schedule.ScheduleStatus)
                 {
                     continue;
                 }
                 // Components first, then the schedule: a run stopped in between repeats the same component writes next
                 // time, as the schedule has not moved yet.
-                foreach (var (componentId, status) in CachetPresenters.ScheduleComponents(schedule))
+                foreach (var (componentId, status) in schedule.AffectedComponents())
                 {
                     await items.MutateAsync<StatusComponent>(page.PageId, componentId, c =>
                     {
-                        c.Status = next == 1 ? status : 1;
+                        c.Status = next == ScheduleStatus.InProgress ? status : (int)ComponentStatus.Operational;
                         c.UpdatedAt = now;
                     }, cancellationToken);
                 }
                 await items.MutateAsync<StatusSchedule>(page.PageId, schedule.Id, s =>
                 {
-                    s.Status = next;
+                    s.ScheduleStatus = next;
                     s.UpdatedAt = now;
                 }, cancellationToken);
                 logger.LogInformation("Maintenance {ScheduleId} of page {PageId} is now {Status}", schedule.Id, page.PageId,
-                    CachetEnums.Label(CachetEnums.ScheduleStatus, next));
+                    next.Label());
             }
         }
     }

@@ -1,5 +1,8 @@
+using System.Runtime.Serialization;
+using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Functions.StatusPage.Cachet;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.StatusPage;
@@ -33,6 +36,10 @@ public sealed class StatusComponent : StatusItem, IStatusKind
     public string Description { get; set; } = "";
     public string? Link { get; set; } = "";
     public int Status { get; set; }
+
+    [IgnoreDataMember]
+    public ComponentStatus ComponentStatus { get => (ComponentStatus)Status; set => Status = (int)value; }
+
     public int Order { get; set; }
     public int GroupId { get; set; }
     public bool Enabled { get; set; } = true;
@@ -51,6 +58,13 @@ public sealed class StatusGroup : StatusItem, IStatusKind
     public int Order { get; set; }
     public int Collapsed { get; set; }
     public int Visible { get; set; }
+
+    /// <summary>Values above 2, which validation lets through, collapse as 2 does.</summary>
+    [IgnoreDataMember]
+    public GroupCollapse Collapse => (GroupCollapse)Math.Min(Collapsed, (int)GroupCollapse.CollapsedUnlessTrouble);
+
+    [IgnoreDataMember]
+    public Visibility Visibility => (Visibility)Visible;
 }
 
 public sealed class StatusIncident : StatusItem, IStatusKind
@@ -62,6 +76,13 @@ public sealed class StatusIncident : StatusItem, IStatusKind
     public int Visible { get; set; } = 1;
     public string Message { get; set; } = "";
     public DateTimeOffset OccurredAt { get; set; }
+
+    [IgnoreDataMember]
+    public IncidentStatus IncidentStatus { get => (IncidentStatus)Status; set => Status = (int)value; }
+
+    [IgnoreDataMember]
+    public Visibility Visibility { get => (Visibility)Visible; set => Visible = (int)value; }
+
     public string? UserId { get; set; }
     public bool Stickied { get; set; }
 
@@ -76,6 +97,9 @@ public sealed class StatusIncidentUpdate : StatusItem, IStatusKind
     public int Status { get; set; }
     public string Message { get; set; } = "";
     public string? UserId { get; set; }
+
+    [IgnoreDataMember]
+    public IncidentStatus IncidentStatus => (IncidentStatus)Status;
 }
 
 public sealed class StatusTemplate : StatusItem, IStatusKind
@@ -95,8 +119,28 @@ public sealed class StatusSchedule : StatusItem, IStatusKind
     public DateTimeOffset ScheduledAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
 
+    [IgnoreDataMember]
+    public ScheduleStatus ScheduleStatus { get => (ScheduleStatus)Status; set => Status = (int)value; }
+
     /// <summary>JSON object of affected component id → the status it has while the maintenance is in progress.</summary>
     public string Components { get; set; } = "{}";
+
+    /// <summary><see cref="Components"/> read: component id → the status it has while the maintenance is in progress.</summary>
+    public SortedDictionary<int, int> AffectedComponents()
+    {
+        var map = new SortedDictionary<int, int>();
+        if (JsonText.Parse(Components) is JsonObject stored)
+        {
+            foreach (var (key, value) in stored)
+            {
+                if (int.TryParse(key, out var id) && value is JsonValue v && v.TryGetValue<int>(out var status))
+                {
+                    map[id] = status;
+                }
+            }
+        }
+        return map;
+    }
 }
 
 public sealed class StatusMetric : StatusItem, IStatusKind
@@ -113,6 +157,9 @@ public sealed class StatusMetric : StatusItem, IStatusKind
     public int Threshold { get; set; } = 5;
     public int Order { get; set; }
     public int Visible { get; set; } = 1;
+
+    [IgnoreDataMember]
+    public Visibility Visibility => (Visibility)Visible;
 }
 
 public sealed class StatusMetricPoint : StatusItem, IStatusKind

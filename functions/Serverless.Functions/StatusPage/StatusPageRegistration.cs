@@ -13,6 +13,9 @@ public static class StatusPageRegistration
         CachetTokenAuthentication.AddCachetAuthentication(services);
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<StatusItemStore>();
+        services.AddSingleton<StatusSubscriptions>();
+        // The public page's HTML is Razor components, rendered on the server.
+        services.AddRazorComponents();
         services.AddSingleton<Mailer>();
         services.AddSingleton<StatusNotificationStore>();
         services.AddSingleton<StatusNotifier>();

@@ -17,15 +17,15 @@ public sealed record SystemStatus(string Level, string Message)
     public static async Task<SystemStatus> OfAsync(IEnumerable<StatusGroup> groups, IEnumerable<StatusComponent> components, bool authenticated,
         Func<Task<bool>> anyUnresolved)
     {
-        var visible = groups.ToDictionary(g => g.Id, g => g.Visible == 1);
+        var visible = groups.ToDictionary(g => g.Id, g => g.Visibility == Visibility.Public);
         // Guests do not count components of groups only signed-in users see.
         var counted = components.Where(c => c.Enabled && (authenticated || c.GroupId == 0 || visible.GetValueOrDefault(c.GroupId, true))).ToList();
         var plural = counted.Count > 1;
-        if (counted.Count > 0 && counted.Count(c => c.Status == 4) * 100.0 / counted.Count >= MajorOutageRate)
+        if (counted.Count > 0 && counted.Count(c => c.ComponentStatus == ComponentStatus.MajorOutage) * 100.0 / counted.Count >= MajorOutageRate)
         {
             return new("danger", plural ? "Some systems are experiencing major issues" : "The system is experiencing major issues");
         }
-        if (counted.All(c => c.Status == 1) && !await anyUnresolved())
+        if (counted.All(c => c.ComponentStatus == ComponentStatus.Operational) && !await anyUnresolved())
         {
             return new("success", plural ? "All systems are operational" : "System operational");
         }
@@ -34,5 +34,5 @@ public sealed record SystemStatus(string Level, string Message)
 
     /// <summary>Whether any incident, visible or not, is still open by its newest update (or its own status).</summary>
     public static bool AnyUnresolved(IEnumerable<StatusIncident> incidents, ILookup<int, StatusIncidentUpdate> updates) =>
-        incidents.Any(i => i.Status != 4 && (updates[i.Id].MaxBy(u => u.Id)?.Status ?? i.Status) != 4);
+        incidents.Any(i => i.IncidentStatus != IncidentStatus.Fixed && (updates[i.Id].MaxBy(u => u.Id)?.IncidentStatus ?? i.IncidentStatus) != IncidentStatus.Fixed);
 }

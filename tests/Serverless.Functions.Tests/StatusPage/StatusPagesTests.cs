@@ -108,6 +108,26 @@ public sealed class StatusPagesTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task RawHtmlAndScriptLinksInAnIncidentMessageShowAsTextOnThePublicPage()
+    {
+        using var client = api.CachetClient();
+        await client.PostDataAsync("/api/v1/incidents", new
+        {
+            name = "Injected", status = 1,
+            message = "<script>alert('boom')</script> *Still* **Markdown**, [docs](https://example.com/docs) and [a trap](javascript:alert(1)) <img src=x onerror=alert(2)>",
+        });
+        var page = await api.AnonymousClient().GetStringAsync("/status");
+        Assert.Contains("&lt;script&gt;alert(", page);
+        Assert.DoesNotContain("<script", page);
+        Assert.Contains("&lt;img src=x onerror=alert(2)&gt;", page);
+        Assert.DoesNotContain("<img", page);
+        Assert.DoesNotContain("javascript:", page);
+        Assert.Contains("a trap", page);
+        Assert.Contains("<em>Still</em> <strong>Markdown</strong>", page);
+        Assert.Contains("<a href=\"https://example.com/docs\" rel=\"noopener nofollow\">docs</a>", page);
+    }
+
+    [Fact]
     public async Task MaintenanceGoesInAndOutOfProgressWithItsComponentsStatus()
     {
         var (path, _) = await CachetApiTests.NewPageAsync(api);

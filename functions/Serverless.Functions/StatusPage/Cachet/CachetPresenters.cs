@@ -2,31 +2,13 @@ using System.Text.Json.Nodes;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
-/// <summary>Cachet's enumerations and their labels.</summary>
-public static class CachetEnums
-{
-    public static readonly IReadOnlyList<string> ComponentStatus = ["Unknown", "Operational", "Performance Issues", "Partial Outage", "Major Outage"];
-
-    /// <summary>0 is Cachet's legacy "Scheduled" (2.4 has no label for it; the spec recommends this one).</summary>
-    public static readonly IReadOnlyList<string> IncidentStatus = ["Scheduled", "Investigating", "Identified", "Watching", "Fixed"];
-
-    public static readonly IReadOnlyList<string> ScheduleStatus = ["Upcoming", "In Progress", "Complete"];
-
-    public static readonly IReadOnlyList<string> MetricView = ["Last Hour", "Last 12 Hours", "Week", "Month"];
-
-    public static readonly IReadOnlyList<string> IncidentIcon =
-        ["icon ion-android-calendar", "icon ion-flag oranges", "icon ion-alert yellows", "icon ion-eye blues", "icon ion-checkmark greens"];
-
-    public static string Label(IReadOnlyList<string> labels, int value) => value >= 0 && value < labels.Count ? labels[value] : "Unknown";
-}
-
 /// <summary>What <c>data</c> holds for each resource, with exactly Cachet's keys.</summary>
 public static class CachetPresenters
 {
     public static JsonObject Component(StatusComponent c, CachetClock clock)
     {
         var o = RawComponent(c, d => clock.Format(d));
-        o["status_name"] = CachetEnums.Label(CachetEnums.ComponentStatus, c.Status);
+        o["status_name"] = c.ComponentStatus.Label();
         var tags = JsonText.Parse(c.Tags) as JsonObject;
         o["tags"] = tags is { Count: > 0 } ? tags : new JsonArray();
         return o;
@@ -65,7 +47,7 @@ public static class CachetPresenters
             ["visible"] = g.Visible,
             ["enabled_components"] = new JsonArray([.. enabled.Select(c => RawComponent(c, CachetClock.Utc))]),
             ["enabled_components_lowest"] = new JsonArray([.. lowest.Select(c => RawComponent(c, CachetClock.Utc))]),
-            ["lowest_human_status"] = lowest.Count > 0 ? CachetEnums.Label(CachetEnums.ComponentStatus, lowest[0].Status) : null,
+            ["lowest_human_status"] = lowest.Count > 0 ? lowest[0].ComponentStatus.Label() : null,
         };
     }
 
@@ -74,8 +56,8 @@ public static class CachetPresenters
     {
         var clock = page.Clock;
         var newest = updates.OrderByDescending(u => u.Id).ToList();
-        var latest = newest.Count > 0 ? newest[0].Status : i.Status;
-        var resolvedAt = newest.FirstOrDefault(u => u.Status == 4)?.CreatedAt;
+        var latest = newest.Count > 0 ? newest[0].IncidentStatus : i.IncidentStatus;
+        var resolvedAt = newest.FirstOrDefault(u => u.IncidentStatus == IncidentStatus.Fixed)?.CreatedAt;
         var meta = JsonText.Parse(i.Meta) as JsonObject;
         return new JsonObject
         {
@@ -92,16 +74,16 @@ public static class CachetPresenters
             ["user_id"] = i.UserId,
             ["stickied"] = i.Stickied,
             ["notifications"] = false,
-            ["is_resolved"] = latest == 4,
+            ["is_resolved"] = latest == IncidentStatus.Fixed,
             ["updates"] = new JsonArray([.. newest.Select(RawUpdate)]),
-            ["human_status"] = CachetEnums.Label(CachetEnums.IncidentStatus, i.Status),
+            ["human_status"] = i.IncidentStatus.Label(),
             ["latest_update_id"] = newest.Count > 0 ? newest[0].Id : null,
-            ["latest_status"] = latest,
-            ["latest_human_status"] = CachetEnums.Label(CachetEnums.IncidentStatus, latest),
-            ["latest_icon"] = CachetEnums.Label(CachetEnums.IncidentIcon, latest),
+            ["latest_status"] = (int)latest,
+            ["latest_human_status"] = latest.Label(),
+            ["latest_icon"] = latest.Icon(),
             ["permalink"] = $"{page.BaseUrl}/incidents/{i.Id}",
             // Cachet 2.4 counts to now even once resolved; we stop the clock at the fixing update.
-            ["duration"] = newest.Count == 0 ? 0 : (long)((latest == 4 && resolvedAt is { } end ? end : clock.Now) - i.CreatedAt).TotalSeconds,
+            ["duration"] = newest.Count == 0 ? 0 : (long)((latest == IncidentStatus.Fixed && resolvedAt is { } end ? end : clock.Now) - i.CreatedAt).TotalSeconds,
             ["meta"] = meta is { Count: > 0 } ? meta : new JsonArray(),
         };
     }
@@ -126,7 +108,7 @@ public static class CachetPresenters
         ["user_id"] = u.UserId,
         ["created_at"] = page.Clock.Format(u.CreatedAt),
         ["updated_at"] = page.Clock.Format(u.UpdatedAt),
-        ["human_status"] = CachetEnums.Label(CachetEnums.IncidentStatus, u.Status),
+        ["human_status"] = u.IncidentStatus.Label(),
         ["permalink"] = $"{page.BaseUrl}/incidents/{u.IncidentId}#update-{u.Id}",
     };
 
@@ -152,26 +134,9 @@ public static class CachetPresenters
         ["created_at"] = clock.Format(s.CreatedAt),
         ["updated_at"] = clock.Format(s.UpdatedAt),
         ["deleted_at"] = null,
-        ["components"] = new JsonArray([.. ScheduleComponents(s).Select(p => (JsonNode)new JsonObject { ["component_id"] = p.Key, ["component_status"] = p.Value })]),
-        ["human_status"] = CachetEnums.Label(CachetEnums.ScheduleStatus, s.Status),
+        ["components"] = new JsonArray([.. s.AffectedComponents().Select(p => (JsonNode)new JsonObject { ["component_id"] = p.Key, ["component_status"] = p.Value })]),
+        ["human_status"] = s.ScheduleStatus.Label(),
     };
-
-    /// <summary>Component id → the status it has while the maintenance is in progress.</summary>
-    public static SortedDictionary<int, int> ScheduleComponents(StatusSchedule s)
-    {
-        var map = new SortedDictionary<int, int>();
-        if (JsonText.Parse(s.Components) is JsonObject stored)
-        {
-            foreach (var (key, value) in stored)
-            {
-                if (int.TryParse(key, out var id) && value is JsonValue v && v.TryGetValue<int>(out var status))
-                {
-                    map[id] = status;
-                }
-            }
-        }
-        return map;
-    }
 
     public static JsonObject Metric(StatusMetric m, CachetClock clock) => new()
     {

@@ -57,13 +57,13 @@ public static class StatusComponentsApi
         var rules = new CachetRules(input);
         var silent = rules.Bool("silent") ?? false;
         rules.ThrowIfAny();
-        var before = 0;
+        var before = ComponentStatus.Unknown;
         var updated = await page.UpdateAsync<StatusComponent>(store, id, c =>
         {
-            before = c.Status;
+            before = c.ComponentStatus;
             Apply(c, input, creating: false);
         }, cancellationToken);
-        if (updated.Status != before && updated.Status != 0 && !silent)
+        if (updated.ComponentStatus != before && updated.ComponentStatus != ComponentStatus.Unknown && !silent)
         {
             await notifier.ComponentStatusChangedAsync(page, updated, before, cancellationToken);
         }

@@ -24,7 +24,7 @@ public static class StatusGroupsApi
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var components = await store.ListAsync<StatusComponent>(page.PageId, cancellationToken);
-        var groups = (await store.ListAsync<StatusGroup>(page.PageId, cancellationToken)).Where(g => page.IsAuthenticated || g.Visible == 1);
+        var groups = (await store.ListAsync<StatusGroup>(page.PageId, cancellationToken)).Where(g => page.IsAuthenticated || g.Visibility == Visibility.Public);
         return CachetResults.List(request, input, groups.Select(g => CachetPresenters.Group(g, components, page.Clock)), GroupList);
     }
 

@@ -64,7 +64,7 @@ public static class StatusIncidentUpdatesApi
             i.UpdatedAt = page.Clock.Now;
         }, cancellationToken);
         await StatusIncidentsApi.SetComponentStatusAsync(store, page, componentId ?? 0, componentStatus, cancellationToken);
-        if (updated is { Visible: >= 1 })
+        if (updated is { Visibility: Visibility.Public })
         {
             await notifier.IncidentUpdatedAsync(page, updated, update, cancellationToken);
         }

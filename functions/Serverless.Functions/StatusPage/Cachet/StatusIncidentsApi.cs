@@ -26,7 +26,7 @@ public static class StatusIncidentsApi
     {
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var updates = (await store.ListAsync<StatusIncidentUpdate>(page.PageId, cancellationToken)).ToLookup(u => u.IncidentId);
-        var incidents = (await store.ListAsync<StatusIncident>(page.PageId, cancellationToken)).Where(i => page.IsAuthenticated || i.Visible >= 1);
+        var incidents = (await store.ListAsync<StatusIncident>(page.PageId, cancellationToken)).Where(i => page.IsAuthenticated || i.Visibility == Visibility.Public);
         return CachetResults.List(request, input, incidents.Select(i => CachetPresenters.Incident(i, [.. updates[i.Id]], page)), IncidentList);
     }
 
@@ -105,7 +105,7 @@ public static class StatusIncidentsApi
 
         incident.Name = name ?? incident.Name;
         incident.Status = status ?? incident.Status;
-        incident.Visible = visible is { } v ? (v ? 1 : 0) : incident.Visible;
+        incident.Visibility = visible is { } v ? (v ? Visibility.Public : Visibility.SignedIn) : incident.Visibility;
         incident.Stickied = stickied ?? incident.Stickied;
         incident.ComponentId = componentId ?? incident.ComponentId;
         incident.OccurredAt = occurredAt ?? incident.OccurredAt;

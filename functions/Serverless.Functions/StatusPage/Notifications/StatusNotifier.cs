@@ -15,20 +15,20 @@ public sealed class StatusNotifier(StatusNotificationStore notifications, Status
     public const string Queue = StorageLayout.Queues.StatusNotifications;
 
     public Task IncidentCreatedAsync(CachetPage page, StatusIncident incident, CancellationToken cancellationToken) =>
-        incident.Visible >= 1
+        incident.Visibility == Visibility.Public
             ? RecordAsync(page, "incident", $"{page.Page.Name}: {incident.Name}",
-                $"New incident: {incident.Name}\nStatus: {CachetEnums.Label(CachetEnums.IncidentStatus, incident.Status)}\n\n{incident.Message}",
+                $"New incident: {incident.Name}\nStatus: {incident.IncidentStatus.Label()}\n\n{incident.Message}",
                 incident.ComponentId, suppressible: true, cancellationToken)
             : Task.CompletedTask;
 
     public Task IncidentUpdatedAsync(CachetPage page, StatusIncident incident, StatusIncidentUpdate update, CancellationToken cancellationToken) =>
-        RecordAsync(page, "incident-update", $"{page.Page.Name}: {incident.Name} ({CachetEnums.Label(CachetEnums.IncidentStatus, update.Status)})",
-            $"{incident.Name} is now {CachetEnums.Label(CachetEnums.IncidentStatus, update.Status)}.\n\n{update.Message}",
+        RecordAsync(page, "incident-update", $"{page.Page.Name}: {incident.Name} ({update.IncidentStatus.Label()})",
+            $"{incident.Name} is now {update.IncidentStatus.Label()}.\n\n{update.Message}",
             incident.ComponentId, suppressible: true, cancellationToken);
 
-    public Task ComponentStatusChangedAsync(CachetPage page, StatusComponent component, int before, CancellationToken cancellationToken) =>
-        RecordAsync(page, "component", $"{page.Page.Name}: {component.Name} is {CachetEnums.Label(CachetEnums.ComponentStatus, component.Status)}",
-            $"{component.Name} changed from {CachetEnums.Label(CachetEnums.ComponentStatus, before)} to {CachetEnums.Label(CachetEnums.ComponentStatus, component.Status)}.",
+    public Task ComponentStatusChangedAsync(CachetPage page, StatusComponent component, ComponentStatus before, CancellationToken cancellationToken) =>
+        RecordAsync(page, "component", $"{page.Page.Name}: {component.Name} is {component.ComponentStatus.Label()}",
+            $"{component.Name} changed from {before.Label()} to {component.ComponentStatus.Label()}.",
             component.Id, suppressible: true, cancellationToken);
 
     public Task ScheduleCreatedAsync(CachetPage page, StatusSchedule schedule, CancellationToken cancellationToken) =>
@@ -53,7 +53,7 @@ public sealed class StatusNotifier(StatusNotificationStore notifications, Status
         var now = time.GetUtcNow();
         // Incident, update and component mail waits out no maintenance: it is not sent while a window is in progress.
         var inMaintenance = suppressible && (await items.ListAsync<StatusSchedule>(page.PageId, cancellationToken))
-            .Any(s => s.ScheduledAt <= now && s.Status != 2 && (s.CompletedAt is null || s.CompletedAt > now));
+            .Any(s => s.ScheduledAt <= now && s.ScheduleStatus != ScheduleStatus.Complete && (s.CompletedAt is null || s.CompletedAt > now));
         await WriteAsync(new StatusNotificationEntity
         {
             PartitionKey = page.PageId,
