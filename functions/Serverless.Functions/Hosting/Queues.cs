@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Hosting;
@@ -33,12 +34,28 @@ public sealed class QueueSignal
     private SemaphoreSlim For(string queue) => signals.GetOrAdd(queue, _ => new SemaphoreSlim(0, 1));
 }
 
+/// <summary>
+/// The one format of queue messages: <see cref="AppJson"/>'s options, for the sender and the handlers alike. Reading is
+/// case-insensitive, so messages enqueued before the format was shared (PascalCase names) still read.
+/// </summary>
+public static class QueueMessages
+{
+    public static string Write<T>(T message) => JsonSerializer.Serialize(message, TypeInfo<T>());
+
+    /// <summary>The message, or null when it is JSON <c>null</c>; malformed JSON throws, so the message is retried and then poisoned.</summary>
+    public static T? Read<T>(string message) => JsonSerializer.Deserialize(message, TypeInfo<T>());
+
+    private static JsonTypeInfo<T> TypeInfo<T>() =>
+        AppJson.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
+            ?? throw new InvalidOperationException($"{typeof(T)} is not a queue message type: add it to {nameof(AppJson)}.");
+}
+
 /// <summary>Enqueues a message and wakes this process's poller for it, so work enqueued here starts at once.</summary>
 public sealed class QueueSender(StorageAccount storage, QueueSignal signal)
 {
     public async Task SendAsync<T>(string queue, T message, CancellationToken cancellationToken = default)
     {
-        await storage.Queue(queue).SendMessageAsync(JsonSerializer.Serialize(message), cancellationToken);
+        await storage.Queue(queue).SendMessageAsync(QueueMessages.Write(message), cancellationToken);
         signal.Notify(queue);
     }
 }

@@ -89,7 +89,8 @@ public static class TriggerFunctions
     }
 
     /// <summary>The host reads these names exactly as written: Outputs, Logs, ReturnValue.</summary>
-    private static readonly JsonSerializerOptions HostContract = new();
+    private static JsonObject HostResponse(params string[] logs) =>
+        new() { ["Outputs"] = new JsonObject(), ["Logs"] = new JsonArray([.. logs.Select(l => JsonValue.Create(l))]), ["ReturnValue"] = null };
 
     /// <summary>Always a JSON body: an empty one would leave the host waiting; a non-2xx status fails the invocation.</summary>
     private static async Task<IResult> InvokeAsync(HttpRequest request, Func<JsonNode, Task> run)
@@ -99,12 +100,12 @@ public static class TriggerFunctions
         try
         {
             await run(invocation);
-            return Results.Json(new { Outputs = new { }, Logs = Array.Empty<string>(), ReturnValue = (object?)null }, HostContract);
+            return Results.Json(HostResponse(), AppJson.Default.JsonObject);
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Invocation of {Path} failed", request.Path);
-            return Results.Json(new { Outputs = new { }, Logs = new[] { ex.Message }, ReturnValue = (object?)null }, HostContract, statusCode: 500);
+            return Results.Json(HostResponse(ex.Message), AppJson.Default.JsonObject, statusCode: 500);
         }
     }
 
@@ -124,7 +125,7 @@ public static class TriggerFunctions
         {
             try
             {
-                text = JsonSerializer.Deserialize<string>(text) ?? text;
+                text = JsonSerializer.Deserialize(text, AppJson.Default.String) ?? text;
             }
             catch (JsonException)
             {

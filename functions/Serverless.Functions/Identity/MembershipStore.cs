@@ -24,7 +24,7 @@ public sealed class MembershipEntity : TableRow
     public string UserId => RowKey;
 
     [IgnoreDataMember]
-    public IReadOnlyList<string> RoleList => JsonSerializer.Deserialize<List<string>>(Roles) ?? [];
+    public IReadOnlyList<string> RoleList => JsonSerializer.Deserialize(Roles, AppJson.Default.ListString) ?? [];
 }
 
 public enum ScopeKind
@@ -67,7 +67,7 @@ public sealed class MembershipStore(StorageAccount storage)
         {
             PartitionKey = ScopeKey(kind, scopeId),
             RowKey = userId,
-            Roles = JsonSerializer.Serialize(roles),
+            Roles = JsonSerializer.Serialize(roles, AppJson.Default.IEnumerableString),
             ContractId = contractId,
         };
         await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);

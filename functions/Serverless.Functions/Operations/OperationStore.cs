@@ -39,7 +39,7 @@ public sealed class OperationEntity : TableRow
     public DateTimeOffset Updated { get; set; }
     public DateTimeOffset? Completed { get; set; }
 
-    public HashSet<string> CompletedSteps() => JsonSerializer.Deserialize<HashSet<string>>(Steps) ?? [];
+    public HashSet<string> CompletedSteps() => JsonSerializer.Deserialize(Steps, AppJson.Default.HashSetString) ?? [];
 }
 
 public sealed class OperationStore(StorageAccount storage)

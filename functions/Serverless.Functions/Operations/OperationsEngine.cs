@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
@@ -11,8 +12,8 @@ public interface IOperationHandler
 {
     string Kind { get; }
 
-    /// <summary>Does the work; the returned value, serialized, is the operation's result.</summary>
-    Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken);
+    /// <summary>Does the work; the returned object is the operation's result, shown as it is by the result endpoint.</summary>
+    Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken);
 }
 
 public sealed class OperationContext(OperationEntity operation, OperationStore store, TimeProvider time)
@@ -34,7 +35,7 @@ public sealed class OperationContext(OperationEntity operation, OperationStore s
         }
         await step(cancellationToken);
         done.Add(name);
-        operation.Steps = JsonSerializer.Serialize(done);
+        operation.Steps = JsonSerializer.Serialize(done, AppJson.Default.HashSetString);
         operation.Updated = time.GetUtcNow();
         await store.UpdateAsync(operation, cancellationToken);
     }
@@ -103,7 +104,7 @@ public sealed class OperationsEngine(
         var result = await handlers[operation.Kind].RunAsync(new OperationContext(operation, store, time), cancellationToken);
 
         operation.Status = OperationStatus.Succeeded;
-        operation.Result = JsonSerializer.Serialize(result ?? new { });
+        operation.Result = JsonSerializer.Serialize(result, AppJson.Default.JsonObject);
         operation.Completed = operation.Updated = time.GetUtcNow();
         await store.UpdateAsync(operation, cancellationToken);
         logger.LogInformation("Operation {OperationId} ({Kind}) succeeded after {Attempts} attempt(s)", operation.Id, operation.Kind, dequeueCount);
@@ -128,7 +129,7 @@ public sealed class OperationsEngine(
 
     private static string ParseId(string message)
     {
-        var parsed = JsonSerializer.Deserialize<Message>(message, JsonSerializerOptions.Web);
+        var parsed = QueueMessages.Read<Message>(message);
         return parsed is { Id: { } id } && Ids.IsValid(id) ? id : throw new FormatException("Not an operation message.");
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Operations;
 
@@ -13,7 +14,7 @@ public sealed class SuspendContract(ContractStore contracts, IEnumerable<ITenanc
 
     public string Kind => KindName;
 
-    public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
+    public async Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken)
     {
         await TenancyOperationSteps.StopFlowsStepAsync(context, hooks, cancellationToken);
         var status = ScopeStatus.Active;
@@ -31,7 +32,7 @@ public sealed class SuspendContract(ContractStore contracts, IEnumerable<ITenanc
             }, ct);
             status = contract?.Status ?? ScopeStatus.Deleting;
         }, cancellationToken);
-        return new { contract_id = context.Target, status };
+        return new JsonObject { ["contract_id"] = context.Target, ["status"] = status };
     }
 }
 
@@ -56,7 +57,7 @@ public sealed class DeleteContract(ContractStore contracts, WorkspaceStore works
 
     public string Kind => KindName;
 
-    public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
+    public async Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken)
     {
         await TenancyOperationSteps.StopFlowsStepAsync(context, hooks, cancellationToken);
         // Each step below reads what is left, so a redelivery after a crash part-way finishes the rest.
@@ -69,7 +70,7 @@ public sealed class DeleteContract(ContractStore contracts, WorkspaceStore works
         }, cancellationToken);
         await context.StepAsync("members", ct => memberships.RemoveAllAsync(ScopeKind.Contract, context.Target, ct), cancellationToken);
         await context.StepAsync("contract", ct => contracts.DeleteAsync(context.TenantId, context.Target, ct), cancellationToken);
-        return new { contract_id = context.Target, deleted = true };
+        return new JsonObject { ["contract_id"] = context.Target, ["deleted"] = true };
     }
 }
 
@@ -80,14 +81,14 @@ public sealed class DeleteWorkspace(WorkspaceStore workspaces, MembershipStore m
 
     public string Kind => KindName;
 
-    public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
+    public async Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken)
     {
         var workspace = await workspaces.GetAsync(context.TenantId, context.Target, cancellationToken);
         if (workspace is not null)
         {
             await DeleteAsync(workspace, workspaces, memberships, hooks, cancellationToken);
         }
-        return new { workspace_id = context.Target, deleted = true };
+        return new JsonObject { ["workspace_id"] = context.Target, ["deleted"] = true };
     }
 
     /// <summary>Idempotent: every part deletes what is still there.</summary>

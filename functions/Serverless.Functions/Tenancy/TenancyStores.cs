@@ -39,7 +39,7 @@ public sealed class ContractEntity : TableRow
     public DateTimeOffset Created { get; set; }
 
     public IReadOnlyList<RoleRef> AvailableRoleList() =>
-        RoleCatalog.Available(JsonSerializer.Deserialize<List<RoleRef>>(AvailableRoles, JsonSerializerOptions.Web) ?? []);
+        RoleCatalog.Available(JsonSerializer.Deserialize(AvailableRoles, AppJson.Default.ListRoleRef) ?? []);
 }
 
 public sealed class WorkspaceEntity : TableRow

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using Serverless.Functions.Operations;
 
 namespace Serverless.Functions.Tests.Operations;
@@ -25,7 +26,7 @@ public static class TestOperations
     {
         public string Kind => "test.crash-once";
 
-        public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
+        public async Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken)
         {
             await context.StepAsync("a", Count(context, "a"), cancellationToken);
             if (Runs(context.Id, "crashed") == 0)
@@ -35,7 +36,7 @@ public static class TestOperations
             }
             await context.StepAsync("b", Count(context, "b"), cancellationToken);
             await context.StepAsync("c", Count(context, "c"), cancellationToken);
-            return new { steps = "abc" };
+            return new JsonObject { ["steps"] = "abc" };
         }
     }
 
@@ -43,7 +44,7 @@ public static class TestOperations
     {
         public string Kind => "test.always-fails";
 
-        public Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken) =>
+        public Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("The downstream service is down.");
     }
 
@@ -51,10 +52,10 @@ public static class TestOperations
     {
         public string Kind => "test.gated";
 
-        public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
+        public async Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken)
         {
             await Gates.GetOrAdd(context.Id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(cancellationToken);
-            return new { answer = 42 };
+            return new JsonObject { ["answer"] = 42 };
         }
     }
 }

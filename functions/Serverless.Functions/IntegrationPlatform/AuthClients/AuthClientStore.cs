@@ -25,7 +25,7 @@ public sealed class AuthClientEntity : TableRow
     public string Components { get; set; } = "[]";
     public DateTimeOffset Created { get; set; }
 
-    public IReadOnlyList<string> ComponentIds() => JsonSerializer.Deserialize<List<string>>(Components) ?? [];
+    public IReadOnlyList<string> ComponentIds() => JsonSerializer.Deserialize(Components, AppJson.Default.ListString) ?? [];
 
     /// <summary>Whether a secret in this workspace may use the client: clients of its workspace, contract and tenant.</summary>
     public bool VisibleIn(WorkspaceEntity workspace) => ScopeKind switch

@@ -99,7 +99,7 @@ public static class AuthClientsApi
             Type = type,
             Name = name,
             Credentials = clients.SealCredentials(credentials),
-            Components = JsonSerializer.Serialize(components),
+            Components = JsonSerializer.Serialize(components, AppJson.Default.ListString),
             Created = time.GetUtcNow(),
         };
         await ScopeForCreateAsync(client, input.Relationships, caller, access, cancellationToken);
@@ -147,7 +147,7 @@ public static class AuthClientsApi
         {
             c.Name = name ?? c.Name;
             c.Credentials = credentials is null ? c.Credentials : clients.SealCredentials(credentials);
-            c.Components = components is null ? c.Components : JsonSerializer.Serialize(components);
+            c.Components = components is null ? c.Components : JsonSerializer.Serialize(components, AppJson.Default.ListString);
             return true;
         }, cancellationToken) ?? throw new ApiException(ApiError.NotFound(Type, id, "AUTH-CLIENT_ID"));
         return JsonApiResults.Ok(Document.Of(Resource(updated, clients, showCredentials: true)));

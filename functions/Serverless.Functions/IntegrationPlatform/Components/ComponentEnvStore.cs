@@ -17,12 +17,12 @@ public sealed class ComponentEnvStore(StorageAccount storage)
     {
         var found = await table.GetEntityIfExistsAsync<ComponentEnvEntity>(tenantId, componentId, cancellationToken: cancellationToken);
         return found.HasValue
-            ? System.Text.Json.JsonSerializer.Deserialize<SortedDictionary<string, string>>(found.Value!.Vars) ?? []
+            ? System.Text.Json.JsonSerializer.Deserialize(found.Value!.Vars, AppJson.Default.SortedDictionaryStringString) ?? []
             : new SortedDictionary<string, string>();
     }
 
     /// <summary>A full replacement (CO-13), so a plain upsert: the last PUT wins.</summary>
     public Task SetAsync(string tenantId, string componentId, IReadOnlyDictionary<string, string> vars, CancellationToken cancellationToken = default) =>
-        table.UpsertEntityAsync(new ComponentEnvEntity { PartitionKey = tenantId, RowKey = componentId, Vars = System.Text.Json.JsonSerializer.Serialize(vars) },
+        table.UpsertEntityAsync(new ComponentEnvEntity { PartitionKey = tenantId, RowKey = componentId, Vars = System.Text.Json.JsonSerializer.Serialize(vars, AppJson.Default.IReadOnlyDictionaryStringString) },
             TableUpdateMode.Replace, cancellationToken);
 }

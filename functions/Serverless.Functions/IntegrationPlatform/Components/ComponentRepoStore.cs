@@ -24,7 +24,7 @@ public sealed class ComponentRepoEntity : TableRow
     public string? Icon { get; set; }
     public DateTimeOffset Created { get; set; }
 
-    public IReadOnlyList<string> Whitelist() => JsonSerializer.Deserialize<List<string>>(WhitelistedContractIds) ?? [];
+    public IReadOnlyList<string> Whitelist() => JsonSerializer.Deserialize(WhitelistedContractIds, AppJson.Default.ListString) ?? [];
 
     /// <summary>Its own contract's members see a repository; other contracts see it once its access is tenant.</summary>
     public bool AvailableTo(string contractId) => ContractId == contractId || Access == TenantAccess;

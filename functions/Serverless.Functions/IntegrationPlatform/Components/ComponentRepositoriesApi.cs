@@ -93,7 +93,7 @@ public static partial class ComponentRepositoriesApi
         var updated = await repos.MutateAsync(caller.TenantId, id, r =>
         {
             r.Access = input.Attributes.Access ?? r.Access;
-            r.WhitelistedContractIds = input.Attributes.WhitelistedContractIds is { } list ? JsonSerializer.Serialize(list.Distinct()) : r.WhitelistedContractIds;
+            r.WhitelistedContractIds = input.Attributes.WhitelistedContractIds is { } list ? JsonSerializer.Serialize(list.Distinct(), AppJson.Default.IEnumerableString) : r.WhitelistedContractIds;
             return true;
         }, cancellationToken) ?? throw new ApiException(ApiError.NotFound(ComponentsApi.Type, id, "COMPONENT_ID"));
         return JsonApiResults.Ok(Document.Of(RepositoryResource(updated, whitelist: true)));

@@ -143,7 +143,7 @@ public static partial class ComponentsApi
     public static async Task<JsonHttpResult<Document>> ListVersions(string id, Caller caller, ComponentCatalog catalog, ComponentRepoStore repos,
         MembershipStore memberships, CancellationToken cancellationToken)
     {
-        IReadOnlyList<Resource> versions = [];
+        List<Resource> versions = [];
         if (catalog.Find(id) is { } component)
         {
             versions = [Version(component)];

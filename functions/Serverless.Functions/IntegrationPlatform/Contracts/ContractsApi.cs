@@ -82,7 +82,7 @@ public static class ContractsApi
             SupportUserId = input.Attributes.SupportUserId,
             FlowStatsEnabledDefault = input.Attributes.FlowStatsEnabledDefault,
             // Unlisted, a contract offers every role of the tenant; listed, those and the Owner roles.
-            AvailableRoles = JsonSerializer.Serialize(input.Attributes.AvailableRoles ?? RoleCatalog.All.Select(r => new RoleRef(r.Scope, r.Name)).ToList(), JsonSerializerOptions.Web),
+            AvailableRoles = JsonSerializer.Serialize(input.Attributes.AvailableRoles ?? RoleCatalog.All.Select(r => new RoleRef(r.Scope, r.Name)).ToList(), AppJson.Default.ListRoleRef),
             Created = services.Time.GetUtcNow(),
         };
         // The Owner's membership first: a crash before the contract row leaves a membership of nothing, never a contract without an Owner.
@@ -124,7 +124,7 @@ public static class ContractsApi
             c.SupportUserId = a.SupportUserId ?? c.SupportUserId;
             if (a.AvailableRoles is not null)
             {
-                c.AvailableRoles = JsonSerializer.Serialize(a.AvailableRoles, JsonSerializerOptions.Web);
+                c.AvailableRoles = JsonSerializer.Serialize(a.AvailableRoles, AppJson.Default.ListRoleRef);
             }
             return true;
         }, cancellationToken) ?? throw new ApiException(ApiError.NotFound(Type, id, "CONTRACT_ID"));

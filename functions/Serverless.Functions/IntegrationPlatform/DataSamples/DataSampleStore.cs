@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Serverless.Functions.Storage;
@@ -55,15 +56,15 @@ public sealed class DataSampleStore(StorageAccount storage) : TenantScopedStore<
     {
         if (!sample.ResultInBlob)
         {
-            return sample.Result is null ? null : JsonNode.Parse(sample.Result);
+            return sample.Result is null ? null : JsonSerializer.Deserialize(sample.Result, AppJson.Default.JsonNode);
         }
         var content = await blobs.GetBlobClient(BlobName(sample)).DownloadContentAsync(cancellationToken);
-        return JsonNode.Parse(content.Value.Content.ToString());
+        return content.Value.Content.ToObjectFromJson(AppJson.Default.JsonNode);
     }
 
     private async Task PlaceResultAsync(DataSampleEntity sample, JsonNode result, CancellationToken cancellationToken)
     {
-        var json = result.ToJsonString();
+        var json = JsonSerializer.Serialize(result, AppJson.Default.JsonNode);
         if (json.Length <= InlineLimit)
         {
             (sample.Result, sample.ResultInBlob) = (json, false);

@@ -29,9 +29,9 @@ public sealed class ComponentMethodExecution(ComponentCatalog catalog, SecretBox
 
     public string Kind => KindName;
 
-    public async Task<object?> RunAsync(OperationContext context, CancellationToken cancellationToken)
+    public async Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken)
     {
-        var input = JsonSerializer.Deserialize<ComponentMethodInput>(secrets.Open(context.Input!, Purpose))!;
+        var input = JsonSerializer.Deserialize(secrets.Open(context.Input!, Purpose), AppJson.Default.ComponentMethodInput)!;
         var component = catalog.Find(input.ComponentId) ?? throw new InvalidOperationException($"Component {input.ComponentId} is gone.");
         // A minute, as the platform allows a sample retrieval, so one slow system cannot hold a worker.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -44,11 +44,11 @@ public sealed class ComponentMethodExecution(ComponentCatalog catalog, SecretBox
                 "getMetaModel" => await component.GetMetaModelAsync(input.Module!, input.Fields, timeout.Token),
                 _ => await component.SelectModelAsync(input.Module!, input.SelectMethod!, input.Fields, timeout.Token),
             };
-            return new { status = "success", data };
+            return new JsonObject { ["status"] = "success", ["data"] = data };
         }
         catch (ComponentException ex)
         {
-            return new { status = "error", data = new { message = ex.Message } };
+            return new JsonObject { ["status"] = "error", ["data"] = new JsonObject { ["message"] = ex.Message } };
         }
     }
 

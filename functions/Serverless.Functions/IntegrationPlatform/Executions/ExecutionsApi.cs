@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
@@ -27,7 +27,7 @@ public static class ExecutionsApi
         return group;
     }
 
-    public sealed record ExecutionResult(object Result, string Status);
+    public sealed record ExecutionResult(JsonNode Result, string Status);
 
     public static string PollPath(string id) => $"/v2/exec/poll/{id}";
 
@@ -77,10 +77,10 @@ public static class ExecutionsApi
     {
         var (result, status) = operation.Status switch
         {
-            OperationStatus.Succeeded => (JsonSerializer.Deserialize<JsonElement>(operation.Result ?? "{}"), "Done"),
-            OperationStatus.Failed => (JsonSerializer.SerializeToElement(new { error = new { message = operation.Error } }), $"Failed: {operation.Error}"),
-            OperationStatus.Running => (JsonSerializer.SerializeToElement(new { }), "Running"),
-            _ => (JsonSerializer.SerializeToElement(new { }), PendingStatus),
+            OperationStatus.Succeeded => (JsonNode.Parse(operation.Result ?? "{}")!, "Done"),
+            OperationStatus.Failed => (new JsonObject { ["error"] = new JsonObject { ["message"] = operation.Error } }, $"Failed: {operation.Error}"),
+            OperationStatus.Running => (new JsonObject(), "Running"),
+            _ => (new JsonObject(), PendingStatus),
         };
         return new Resource(operation.Id, Type, new ExecutionResult(result, status)) { Links = new ResourceLinks(ResultPath(operation.Id)) };
     }

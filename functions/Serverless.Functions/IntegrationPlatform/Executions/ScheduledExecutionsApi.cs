@@ -103,7 +103,7 @@ public static class ScheduledExecutionsApi
             }
         }
         var payload = new ComponentMethodInput(method.Name, component.Id, input.Attributes.Module, input.Attributes.Method, fields);
-        var sealedInput = secrets.Seal(JsonSerializer.Serialize(payload), ComponentMethodExecution.Purpose);
+        var sealedInput = secrets.Seal(JsonSerializer.Serialize(payload, AppJson.Default.ComponentMethodInput), ComponentMethodExecution.Purpose);
         var operation = await operations.StartAsync(ComponentMethodExecution.KindName, caller, workspaceId, sealedInput, cancellationToken: cancellationToken);
         return ExecutionsApi.Accepted(context, operation);
     }

@@ -9,12 +9,14 @@ public static class JsonApiJson
     /// <summary>
     /// snake_case names and millisecond UTC timestamps, as in the seed's examples; nullability respected, so a null
     /// where a value is required is a bad request. Only this surface uses these options: the others have formats of their own.
+    /// Types come from <see cref="AppJson"/> alone, so a document holding a type it lacks fails instead of using reflection.
     /// </summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         RespectNullableAnnotations = true,
         Converters = { new Iso8601Milliseconds() },
+        TypeInfoResolver = AppJson.Default,
     };
 
     /// <summary>Writes <c>2018-03-30T10:08:43.582Z</c>; reads any ISO 8601 date-time.</summary>

@@ -13,7 +13,7 @@ public sealed class TeamEntity : TableRow
     public string Members { get; set; } = "[]";
     public DateTimeOffset Created { get; set; }
 
-    public IReadOnlyList<string> MemberIds() => JsonSerializer.Deserialize<List<string>>(Members) ?? [];
+    public IReadOnlyList<string> MemberIds() => JsonSerializer.Deserialize(Members, AppJson.Default.ListString) ?? [];
 }
 
 public sealed class TeamStore(StorageAccount storage) : TenantScopedStore<TeamEntity>(storage.Table(StorageLayout.Tables.Teams))

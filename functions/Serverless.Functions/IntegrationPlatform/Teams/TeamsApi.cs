@@ -55,7 +55,7 @@ public static class TeamsApi
             RowKey = Ids.New(time),
             Name = name,
             ContractId = contract.Id,
-            Members = JsonSerializer.Serialize(new[] { caller.UserId }),
+            Members = JsonSerializer.Serialize(new List<string> { caller.UserId }, AppJson.Default.ListString),
             Created = time.GetUtcNow(),
         };
         await teams.AddAsync(team, cancellationToken);
@@ -102,7 +102,7 @@ public static class TeamsApi
         var updated = await teams.MutateAsync(caller.TenantId, id, t =>
         {
             t.Name = name ?? t.Name;
-            t.Members = members is null ? t.Members : JsonSerializer.Serialize(members.Distinct());
+            t.Members = members is null ? t.Members : JsonSerializer.Serialize(members.Distinct(), AppJson.Default.IEnumerableString);
             return true;
         }, cancellationToken) ?? throw new ApiException(ApiError.NotFound(Type, id, "TEAM_ID"));
         return JsonApiResults.Ok(Document.Of(Resource(updated)));

@@ -13,7 +13,7 @@ public sealed class StatusNotificationSender(StatusNotificationStore notificatio
 {
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken)
     {
-        var (pageId, id) = JsonSerializer.Deserialize<StatusNotifier.NotificationMessage>(message)
+        var (pageId, id) = QueueMessages.Read<StatusNotifier.NotificationMessage>(message)
             ?? throw new FormatException("The message is not a notification id.");
         var notification = await notifications.GetAsync(pageId, id, cancellationToken);
         if (notification?.State == StatusNotificationEntity.Pending)
@@ -42,7 +42,7 @@ public sealed class StatusNotificationSender(StatusNotificationStore notificatio
             }
             await mailer.SendAsync(address, notification.Subject, body.ToString(), cancellationToken: cancellationToken);
             sent.Add(address);
-            notification.SentTo = JsonSerializer.Serialize(sent);
+            notification.SentTo = JsonSerializer.Serialize(sent, AppJson.Default.ListString);
             await notifications.UpdateAsync(notification, cancellationToken);
         }
         notification.State = StatusNotificationEntity.Sent;
@@ -66,7 +66,7 @@ public sealed class StatusNotificationSender(StatusNotificationStore notificatio
 
     public async Task OnPoisonedAsync(string message, Exception error, CancellationToken cancellationToken)
     {
-        var note = JsonSerializer.Deserialize<StatusNotifier.NotificationMessage>(message);
+        var note = QueueMessages.Read<StatusNotifier.NotificationMessage>(message);
         if (note is null)
         {
             return;

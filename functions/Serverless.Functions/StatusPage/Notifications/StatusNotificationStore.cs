@@ -30,7 +30,7 @@ public sealed class StatusNotificationEntity : TableRow
     public string BaseUrl { get; set; } = "";
     public DateTimeOffset Created { get; set; }
 
-    public List<string> SentList() => JsonSerializer.Deserialize<List<string>>(SentTo) ?? [];
+    public List<string> SentList() => JsonSerializer.Deserialize(SentTo, AppJson.Default.ListString) ?? [];
 }
 
 public sealed class StatusNotificationStore(StorageAccount storage)
