@@ -75,27 +75,55 @@ public sealed class CachetListTests(CachetListTests.SeededPage seeded) : IClassF
         }
     }
 
-    public static TheoryData<string, string> Filters => new()
+    /// <summary>
+    /// Each filter with each of its values, and the ids of the items it must return: components Web (1) status 1, no
+    /// group, enabled; API (2) status 1, group 1, disabled; DB (3) status 2, group 1, enabled. Groups Beta (1) collapsed 1,
+    /// visible; Alpha (2) collapsed 0, hidden; Gamma (3) collapsed 2, visible. Incidents Outage (1, the admin's, status 2
+    /// after its updates, component 1, visible, not stickied), Blip (2, the member's, status 1, component 2, hidden,
+    /// stickied), Slow (3, the admin's, status 2, no component, visible, stickied). <c>{admin}</c> and <c>{member}</c>
+    /// stand for the two users' ids.
+    /// </summary>
+    public static TheoryData<string, string, int[]> Filters => new()
     {
-        { "components", "id" }, { "components", "name" }, { "components", "status" }, { "components", "group_id" }, { "components", "enabled" },
-        { "components/groups", "id" }, { "components/groups", "name" }, { "components/groups", "collapsed" }, { "components/groups", "visible" },
-        { "incidents", "id" }, { "incidents", "user_id" }, { "incidents", "component_id" }, { "incidents", "name" }, { "incidents", "status" },
-        { "incidents", "visible" }, { "incidents", "stickied" },
+        { "components", "id=2", [2] },
+        { "components", "name=DB", [3] },
+        { "components", "status=1", [1, 2] },
+        { "components", "status=2", [3] },
+        { "components", "group_id=0", [1] },
+        { "components", "group_id=1", [2, 3] },
+        { "components", "enabled=1", [1, 3] },
+        { "components", "enabled=0", [2] },
+        { "components/groups", "id=3", [3] },
+        { "components/groups", "name=Alpha", [2] },
+        { "components/groups", "collapsed=1", [1] },
+        { "components/groups", "collapsed=2", [3] },
+        { "components/groups", "visible=1", [1, 3] },
+        { "components/groups", "visible=0", [2] },
+        { "incidents", "id=1", [1] },
+        { "incidents", "user_id={admin}", [1, 3] },
+        { "incidents", "user_id={member}", [2] },
+        { "incidents", "component_id=1", [1] },
+        { "incidents", "component_id=0", [3] },
+        { "incidents", "name=Blip", [2] },
+        { "incidents", "status=2", [1, 3] },
+        { "incidents", "status=1", [2] },
+        { "incidents", "visible=1", [1, 3] },
+        { "incidents", "visible=0", [2] },
+        { "incidents", "stickied=1", [2, 3] },
+        { "incidents", "stickied=0", [1] },
     };
 
     [Theory]
     [MemberData(nameof(Filters))]
-    public async Task EachFilterMatchesExactlyTheItemsWithThatValue(string list, string field)
+    public async Task EachFilterMatchesExactlyTheItemsWithThatValue(string list, string filter, int[] expected)
     {
         using var client = seeded.CachetClient();
-        var all = await ItemsAsync(client, list, "");
-        Assert.Equal(3, all.Count);
-        foreach (var value in all.Select(i => Text(i[field])).Distinct())
-        {
-            var expected = all.Where(i => Text(i[field]) == value).Select(i => i.Id()).ToList();
-            var filtered = await ItemsAsync(client, list, $"{field}={Uri.EscapeDataString(value)}&page=1");
-            Assert.Equal(expected, filtered.Select(i => i.Id()));
-        }
+        var users = (await ItemsAsync(client, "incidents", "")).ToDictionary(i => i.Id(), i => Text(i["user_id"]));
+        var query = filter.Replace("{admin}", users[1], StringComparison.Ordinal).Replace("{member}", users[2], StringComparison.Ordinal);
+
+        var filtered = await ItemsAsync(client, list, query + "&page=1");
+
+        Assert.Equal(expected, filtered.Select(i => i.Id()));
     }
 
     /// <summary>
