@@ -53,7 +53,7 @@ public static class CustomHandler
 
     /// <summary>
     /// The middleware every request passes, in this order: its id first (so every error carries it), then errors (so
-    /// anything later is written in the surface's format), routing, the start-up gate, then authentication.
+    /// anything later is written in the surface's format), the body cap, routing, the start-up gate, then authentication.
     /// </summary>
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
@@ -65,6 +65,7 @@ public static class CustomHandler
             app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost });
         }
         app.UseSurfaceErrors();
+        app.UseRequestBodyLimit();
         app.UseRouting();
         app.UseStartupGate();
         app.UseAuthentication();

@@ -18,6 +18,11 @@ public sealed class CachetInput
     {
         var input = new CachetInput();
         input.AddPairs(request.Query.SelectMany(q => q.Value.Select(v => (q.Key, v ?? ""))));
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        {
+            // A read's body means nothing, and parsing one lets an anonymous reader spend the server's memory.
+            return input;
+        }
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(cancellationToken);
