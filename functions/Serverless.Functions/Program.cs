@@ -25,6 +25,7 @@ builder.Services.AddStorage();
 builder.Services.AddIdentityCore();
 // Paths no surface owns (/, unknown ones) answer in JSON:API, the format of the first surface.
 builder.Services.AddSurfaceErrors<JsonApiErrorWriter>();
+builder.Services.AddRateLimits();
 builder.Services.AddTriggers();
 builder.Services.AddOperations();
 builder.Services.AddTenancy();

@@ -24,6 +24,7 @@ public sealed record ApiError(int Status, string Code, string Title, string Deta
         StatusCodes.Status412PreconditionFailed => new(status, "precondition_failed", "Precondition Failed", detail ?? "The resource was changed by another request; read it again and retry."),
         StatusCodes.Status413PayloadTooLarge => new(status, "payload_too_large", "Payload Too Large", detail ?? "The request body is too large."),
         StatusCodes.Status415UnsupportedMediaType => new(status, "unsupported_media_type", "Unsupported Media Type", detail ?? "The request must be JSON."),
+        StatusCodes.Status429TooManyRequests => new(status, "too_many_requests", "Too Many Requests", detail ?? "Too many requests; wait as Retry-After says."),
         StatusCodes.Status503ServiceUnavailable => new(status, "unavailable", "Service Unavailable", detail ?? "The service is temporarily unavailable; try again shortly."),
         >= 500 => new(status, "internal_error", "Internal Server Error", detail ?? "An unexpected error occurred. Quote the request id when reporting it."),
         _ => new(status, "error", ReasonPhrases.GetReasonPhrase(status), detail ?? ReasonPhrases.GetReasonPhrase(status)),

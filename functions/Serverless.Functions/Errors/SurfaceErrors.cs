@@ -28,6 +28,9 @@ public sealed class SurfaceErrors
             ?? throw new InvalidOperationException($"The fallback error writer {fallbackType.Name} is not registered; register it with AddSurfaceErrorWriter.");
     }
 
+    /// <summary>Whether a surface owns the path (the fallback's paths are not counted).</summary>
+    public bool IsSurfacePath(PathString path) => writers.Any(w => w.Owns(path));
+
     public Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
     {
         var writer = writers.FirstOrDefault(w => w.Owns(context.Request.Path)) ?? fallback;

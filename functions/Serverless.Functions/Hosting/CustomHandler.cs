@@ -53,22 +53,29 @@ public static class CustomHandler
 
     /// <summary>
     /// The middleware every request passes, in this order: its id first (so every error carries it), then errors (so
-    /// anything later is written in the surface's format), routing, the start-up gate, then authentication.
+    /// anything later is written in the surface's format), the body cap, routing, the start-up gate, authentication, then the rate limits.
     /// </summary>
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
         app.UseRequestIds();
         if (ModeOf(app.Configuration) == HostingMode.FunctionsHost)
         {
-            // Only the Functions host can reach the handler on 127.0.0.1, so its X-Forwarded-Proto/Host are the
-            // caller's; standalone, nothing in front sets them and a caller's own are ignored.
-            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost });
+            // Only the Functions host can reach the handler on 127.0.0.1, so its X-Forwarded-Proto/Host/For are the
+            // caller's (For is the address anonymous rate limits count by); standalone, nothing in front sets them and
+            // a caller's own are ignored.
+            app.UseForwardedHeaders(new ForwardedHeadersOptions
+            {
+                ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost | ForwardedHeaders.XForwardedFor,
+            });
         }
         app.UseSurfaceErrors();
+        app.UseRequestBodyLimit();
         app.UseRouting();
         app.UseStartupGate();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization, so that a request whose key checks out counts against that key, not its address.
+        app.UseRateLimiter();
         return app;
     }
 

@@ -225,7 +225,7 @@ public sealed class StatusItemStore(StorageAccount storage)
             item.PartitionKey = pageId;
             item.Id = counter.Next;
             item.RowKey = Key<T>(item.Id);
-            var response = await items.SubmitTransactionAsync([action, new(TableTransactionActionType.Add, item)], cancellationToken);
+            var response = await items.SubmitTransactionAsync([action, new(TableTransactionActionType.Add, EntitySize.EnsureFits(item))], cancellationToken);
             item.ETag = response.Value[1].Headers.ETag ?? default;
             return item;
         });
@@ -233,7 +233,7 @@ public sealed class StatusItemStore(StorageAccount storage)
     /// <summary>Writes the item back if nobody changed it since it was read (Azure answers 412 otherwise).</summary>
     public async Task UpdateAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem
     {
-        var response = await items.UpdateEntityAsync(item, item.ETag, TableUpdateMode.Replace, cancellationToken);
+        var response = await items.UpdateEntityAsync(EntitySize.EnsureFits(item), item.ETag, TableUpdateMode.Replace, cancellationToken);
         item.ETag = response.Headers.ETag ?? default;
     }
 

@@ -47,7 +47,7 @@ public sealed class StatusPageStore(StorageAccount storage)
         page.PartitionKey = StatusPageEntity.Partition;
         try
         {
-            await table.AddEntityAsync(page, cancellationToken);
+            await table.AddEntityAsync(EntitySize.EnsureFits(page), cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -62,7 +62,7 @@ public sealed class StatusPageStore(StorageAccount storage)
         if (slug == page.Slug)
         {
             page.Name = name;
-            await table.UpdateEntityAsync(page, page.ETag, TableUpdateMode.Replace, cancellationToken);
+            await table.UpdateEntityAsync(EntitySize.EnsureFits(page), page.ETag, TableUpdateMode.Replace, cancellationToken);
             return true;
         }
         var moved = new StatusPageEntity

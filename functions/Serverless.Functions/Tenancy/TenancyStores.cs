@@ -71,12 +71,12 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
         return found.HasValue ? found.Value : null;
     }
 
-    public Task AddAsync(T entity, CancellationToken cancellationToken = default) => table.AddEntityAsync(entity, cancellationToken);
+    public Task AddAsync(T entity, CancellationToken cancellationToken = default) => table.AddEntityAsync(EntitySize.EnsureFits(entity), cancellationToken);
 
     /// <summary>Replaces the row if nobody changed it since it was read (412 otherwise); updates the entity's ETag.</summary>
     private async Task UpdateAsync(T entity, CancellationToken cancellationToken)
     {
-        var response = await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+        var response = await table.UpdateEntityAsync(EntitySize.EnsureFits(entity), entity.ETag, TableUpdateMode.Replace, cancellationToken);
         entity.ETag = response.Headers.ETag ?? entity.ETag;
     }
 

@@ -23,6 +23,6 @@ public sealed class ComponentEnvStore(StorageAccount storage)
 
     /// <summary>A full replacement (CO-13), so a plain upsert: the last PUT wins.</summary>
     public Task SetAsync(string tenantId, string componentId, IReadOnlyDictionary<string, string> vars, CancellationToken cancellationToken = default) =>
-        table.UpsertEntityAsync(new ComponentEnvEntity { PartitionKey = tenantId, RowKey = componentId, Vars = System.Text.Json.JsonSerializer.Serialize(vars, AppJson.Default.IReadOnlyDictionaryStringString) },
+        table.UpsertEntityAsync(EntitySize.EnsureFits(new ComponentEnvEntity { PartitionKey = tenantId, RowKey = componentId, Vars = System.Text.Json.JsonSerializer.Serialize(vars, AppJson.Default.IReadOnlyDictionaryStringString) }),
             TableUpdateMode.Replace, cancellationToken);
 }

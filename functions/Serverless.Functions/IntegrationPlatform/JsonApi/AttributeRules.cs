@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Serverless.Functions.Errors;
 
 namespace Serverless.Functions.IntegrationPlatform.JsonApi;
@@ -24,7 +25,62 @@ public sealed class AttributeRules
         {
             Add(name, $"'{name}' must be at most {maxLength} characters.");
         }
+        else if (trimmed is not null && HasControl(trimmed, multiLine: false))
+        {
+            Add(name, $"'{name}' must be one line of text, without control characters.");
+        }
         return trimmed;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> holds a control character: any, for one-line fields (names, emails: a CR/LF
+    /// there breaks mail headers), or any but tab, CR and LF for the rest (XML, as in the Atom feed, cannot hold them).
+    /// </summary>
+    public static bool HasControl(string text, bool multiLine) =>
+        text.Any(c => char.IsControl(c) && !(multiLine && c is '\n' or '\r' or '\t'));
+
+    /// <summary>
+    /// Every string in the attributes, at any depth and keys included, is checked for control characters other than
+    /// tab, CR and LF, so no stored value can break a page or a header later; one-line fields are checked again,
+    /// strictly, where the handler reads them.
+    /// </summary>
+    public static void CheckText(JsonElement attributes)
+    {
+        var errors = new List<ApiError>();
+        Walk(attributes, "/data/attributes", errors);
+        if (errors.Count > 0)
+        {
+            throw new ApiException(errors);
+        }
+    }
+
+    private static void Walk(JsonElement element, string pointer, List<ApiError> errors)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String when HasControl(element.GetString()!, multiLine: true):
+                errors.Add(ApiError.InvalidField(pointer, $"'{pointer["/data/attributes/".Length..]}' must not contain control characters."));
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    var at = pointer + "/" + property.Name.Replace("~", "~0").Replace("/", "~1");
+                    if (HasControl(property.Name, multiLine: false))
+                    {
+                        errors.Add(ApiError.InvalidField(at, "Member names must not contain control characters."));
+                        continue;
+                    }
+                    Walk(property.Value, at, errors);
+                }
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    Walk(item, pointer + "/" + i++, errors);
+                }
+                break;
+        }
     }
 
     public string? OneOf(string? value, string name, IReadOnlyCollection<string> allowed)

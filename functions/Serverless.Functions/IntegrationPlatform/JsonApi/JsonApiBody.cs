@@ -144,6 +144,7 @@ public static partial class JsonApiBody
         {
             throw new ApiException(ApiError.InvalidField("/data/attributes", "'data.attributes' must be an object."));
         }
+        AttributeRules.CheckText(attributes);
         try
         {
             return attributes.Deserialize<TAttributes>(JsonApiJson.Options)!;

@@ -18,6 +18,11 @@ public sealed class CachetInput
     {
         var input = new CachetInput();
         input.AddPairs(request.Query.SelectMany(q => q.Value.Select(v => (q.Key, v ?? ""))));
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        {
+            // A read's body means nothing, and parsing one lets an anonymous reader spend the server's memory.
+            return input;
+        }
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(cancellationToken);
@@ -122,7 +127,12 @@ public sealed class CachetRules(CachetInput input)
 
     public bool Failed(string key) => errors.Any(e => e.Pointer == key);
 
-    public string? String(string key, bool required = false, int max = 255)
+    /// <summary>
+    /// One line of text by default: a CR/LF in a name breaks mail subjects and other control characters break the
+    /// Atom feed, so none are taken; <paramref name="multiLine"/> fields (messages, descriptions, templates) may hold
+    /// tab, CR and LF.
+    /// </summary>
+    public string? String(string key, bool required = false, int max = 255, bool multiLine = false)
     {
         if (!Present(key, required))
         {
@@ -144,14 +154,26 @@ public sealed class CachetRules(CachetInput input)
             Fail(key, $"The {Attribute(key)} may not be greater than {max} characters.");
             return null;
         }
+        if (HasControl(text, multiLine))
+        {
+            Fail(key, ControlMessage(key, multiLine));
+            return null;
+        }
         return text;
     }
+
+    public static bool HasControl(string text, bool multiLine) =>
+        text.Any(c => char.IsControl(c) && !(multiLine && c is '\n' or '\r' or '\t'));
+
+    private static string ControlMessage(string key, bool multiLine) => multiLine
+        ? $"The {Attribute(key)} may not contain control characters."
+        : $"The {Attribute(key)} must be one line of text, without control characters.";
 
     /// <summary>Text taken as sent (Cachet does not trim incident and schedule messages).</summary>
     public string? Message(string key, bool required = false, int max = 16_000)
     {
         var raw = input.Raw(key) is JsonValue value ? CachetInput.Scalar(value) : null;
-        var text = String(key, required, max);
+        var text = String(key, required, max, multiLine: true);
         return text is null ? null : raw;
     }
 
@@ -239,8 +261,21 @@ public sealed class CachetRules(CachetInput input)
             Fail(key, $"The {Attribute(key)} may not be greater than {max} characters.");
             return null;
         }
+        if (HasControlAnywhere(input.Raw(key)))
+        {
+            Fail(key, ControlMessage(key, multiLine: true));
+            return null;
+        }
         return input.Raw(key);
     }
+
+    private static bool HasControlAnywhere(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.Any(p => HasControl(p.Key, multiLine: false) || HasControlAnywhere(p.Value)),
+        JsonArray array => array.Any(HasControlAnywhere),
+        JsonValue value => CachetInput.Scalar(value) is { } text && HasControl(text, multiLine: true),
+        _ => false,
+    };
 
     public string? Url(string key)
     {

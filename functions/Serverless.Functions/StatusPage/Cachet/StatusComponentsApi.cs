@@ -89,7 +89,7 @@ public static class StatusComponentsApi
     {
         var rules = new CachetRules(input);
         var name = rules.String("name", required: creating);
-        var description = rules.String("description", max: 10_000);
+        var description = rules.String("description", max: 10_000, multiLine: true);
         var status = rules.Int("status", min: 0, max: 4);
         var link = rules.Url("link");
         var order = rules.Int("order");

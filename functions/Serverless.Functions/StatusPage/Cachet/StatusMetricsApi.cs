@@ -76,7 +76,7 @@ public static class StatusMetricsApi
         var rules = new CachetRules(input);
         var name = rules.String("name", required: creating);
         var suffix = rules.String("suffix", required: creating);
-        var description = rules.String("description", max: 10_000);
+        var description = rules.String("description", max: 10_000, multiLine: true);
         // An integer on create, as Cachet's rule says; any number on update, where Cachet checks only "numeric".
         var defaultValue = creating ? rules.Int("default_value", required: true) : rules.Number("default_value");
         var calcType = rules.Int("calc_type");

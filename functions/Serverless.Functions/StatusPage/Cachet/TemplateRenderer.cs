@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Serverless.Functions.Errors;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -33,7 +34,14 @@ public static partial class TemplateRenderer
         }
     }
 
-    /// <summary>Renders the template; a construct outside the sandbox throws <see cref="FormatException"/>.</summary>
+    /// <summary>The most a rendering may produce: an incident message's own limit.</summary>
+    public const int MaxOutput = 16_000;
+
+    /// <summary>
+    /// Renders the template; a construct outside the sandbox throws <see cref="FormatException"/>. Output beyond
+    /// <see cref="MaxOutput"/> is a 400 as soon as it is reached, because a short template repeating a long variable
+    /// would otherwise build hundreds of millions of characters before anything could measure them.
+    /// </summary>
     public static string Render(string source, JsonObject vars)
     {
         var output = new StringBuilder();
@@ -46,6 +54,7 @@ public static partial class TemplateRenderer
             if (Live())
             {
                 output.Append(source, at, match.Index - at);
+                CheckLength(output);
             }
             at = match.Index + match.Length;
             if (match.Groups[1].Success)
@@ -58,6 +67,7 @@ public static partial class TemplateRenderer
                 if (Live())
                 {
                     output.Append(WebUtility.HtmlEncode(Text(value)));
+                    CheckLength(output);
                 }
                 continue;
             }
@@ -86,7 +96,16 @@ public static partial class TemplateRenderer
             throw new FormatException("An if has no endif.");
         }
         output.Append(source, at, source.Length - at);
+        CheckLength(output);
         return output.ToString();
+    }
+
+    private static void CheckLength(StringBuilder output)
+    {
+        if (output.Length > MaxOutput)
+        {
+            throw new ApiException(ApiError.ForStatus(400, $"The template renders more than {MaxOutput} characters.") with { Code = "validation", Pointer = "template" });
+        }
     }
 
     private static (bool Negated, JsonNode? Value) Evaluate(string expression, JsonObject vars)

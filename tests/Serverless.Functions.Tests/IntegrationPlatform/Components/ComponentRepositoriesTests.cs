@@ -87,6 +87,17 @@ public sealed class ComponentRepositoriesTests(ApiFixture api) : IClassFixture<A
     }
 
     [Fact]
+    public async Task AnIconTooLargeToStoreIsRefusedWith413NamingItAndNothingIsWritten()
+    {
+        var s = await SetUpAsync();
+        var icon = Convert.ToBase64String(new byte[48_000]);
+        var error = await (await s.Client.PostAsync("/v2/components", Repository(s.Team, "bigicon", icon))).AssertErrorAsync(413);
+        Assert.Contains("'icon'", error["detail"]!.GetValue<string>());
+        Assert.DoesNotContain("bigicon", await NamesAsync(s.Client, s.Contract));
+        s.Client.Dispose();
+    }
+
+    [Fact]
     public async Task RepositoriesNeedAnExistingTeamAndAUniqueName()
     {
         var s = await SetUpAsync();

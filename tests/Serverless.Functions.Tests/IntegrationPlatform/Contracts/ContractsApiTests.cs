@@ -6,6 +6,16 @@ namespace Serverless.Functions.Tests.IntegrationPlatform.Contracts;
 
 public sealed class ContractsApiTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
+    [Theory]
+    [InlineData("Acme\r\nBcc: everyone@example.com")]
+    [InlineData("Acme\u0001")]
+    public async Task NamesWithControlCharactersAreRefusedNamingTheField(string name)
+    {
+        using var admin = api.AdminClient();
+        var error = await (await admin.PostAsync("/v2/contracts", Json(new { data = new { type = "contract", attributes = new { name } } }))).AssertErrorAsync(400);
+        Assert.Equal("/data/attributes/name", error["source"]!["pointer"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task ATenantAdminCreatesAContractWithItsOwner()
     {
