@@ -24,6 +24,9 @@ public sealed record BrowserOptions
 
     /// <summary>The whole visit: starting Chromium, loading, clicking and the screenshot.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long one step (a click, a wait for an element) may take in the page; by default the whole visit's less 10 s.</summary>
+    public TimeSpan? StepTimeout { get; init; }
 }
 
 /// <summary>What a person would have seen: the page after its clicks, and the screenshot of it.</summary>
@@ -87,7 +90,8 @@ public static class Browser
         start.ArgumentList.Add(url.AbsoluteUri);
         Add("--screenshot", screenshot);
         // The script's own waits end a little before ours, so a slow page fails with its reason rather than a kill.
-        Add("--timeout", ((int)Math.Max(1000, options.Timeout.TotalMilliseconds - 10_000)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var step = options.StepTimeout ?? options.Timeout - TimeSpan.FromSeconds(10);
+        Add("--timeout", ((int)Math.Max(1000, step.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (options.Phone)
         {
             start.ArgumentList.Add("--phone");

@@ -63,7 +63,7 @@ public sealed class BrowserHarnessTests(KestrelApiFixture api) : IClassFixture<K
         await using var server = await LocalHttpServer.StartAsync(app => app.MapGet("/", () => Results.Content(Page, "text/html")));
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Browser.VisitAsync(server.Url, "harness-missing",
-            new BrowserOptions { Click = ["#nowhere"], Timeout = TimeSpan.FromSeconds(15) }));
+            new BrowserOptions { Click = ["#nowhere"], StepTimeout = TimeSpan.FromSeconds(5) }));
 
         Assert.Contains("#nowhere", error.Message, StringComparison.Ordinal);
     }
