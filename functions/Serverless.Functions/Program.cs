@@ -26,6 +26,7 @@ builder.Services.AddIdentityCore();
 // Paths no surface owns (/, unknown ones) answer in JSON:API, the format of the first surface.
 builder.Services.AddSurfaceErrors<JsonApiErrorWriter>();
 builder.Services.AddTriggers();
+builder.Services.AddOutboundHttp();
 builder.Services.AddOperations();
 builder.Services.AddTenancy();
 builder.Services.AddBuiltInComponents();

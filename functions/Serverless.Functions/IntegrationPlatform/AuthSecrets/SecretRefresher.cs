@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.IntegrationPlatform.AuthClients;
 using Serverless.Functions.Runtime.Components;
 
@@ -56,7 +57,11 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
 
     private async Task<JsonObject> GrantAsync(JsonObject client, string refreshToken, CancellationToken cancellationToken)
     {
-        var uri = client["refresh_token_uri"]?.ToString() is { Length: > 0 } refreshUri ? refreshUri : client["token_uri"]!.ToString();
+        var address = client["refresh_token_uri"]?.ToString() is { Length: > 0 } refreshUri ? refreshUri : client["token_uri"]?.ToString();
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new ComponentException("The client's token endpoint is not an http(s) URL.");
+        }
         using var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
@@ -67,11 +72,29 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
                 ["client_secret"] = client["client_secret"]!.ToString(),
             }),
         };
-        using var response = await RestApiComponent.Send(http, request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        // The reason recorded on the secret is ours, never the endpoint's words: the answer's body, or a transport
+        // error's detail, would let whoever chose the URL read what it answered.
+        string text;
+        try
         {
-            throw new ComponentException($"The token endpoint answered {(int)response.StatusCode}: {Truncate(text)}");
+            using var response = await OutboundHttp.Create(http).SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new ComponentException($"The token endpoint answered {(int)response.StatusCode}.");
+            }
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException ex) when (OutboundHttp.RefusalOf(ex) is not null)
+        {
+            throw new ComponentException("The token endpoint's address is refused: outbound calls do not go to loopback, private or link-local networks.");
+        }
+        catch (HttpRequestException)
+        {
+            throw new ComponentException("The token endpoint could not be reached, or its answer was too large.");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ComponentException("The token endpoint did not answer in time.");
         }
         try
         {
@@ -86,6 +109,4 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
     }
 
     internal static int? Seconds(JsonNode? node) => node is JsonValue v && (v.TryGetValue<int>(out var n) || int.TryParse(v.ToString(), out n)) && n > 0 ? n : null;
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
