@@ -44,6 +44,12 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
             (state, error) = (AuthSecretEntity.Error, ex.Message);
             logger.LogWarning("Refreshing secret {SecretId} failed: {Reason}", secret.Id, ex.Message);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever else the endpoint's answer broke (an undecodable charset, say) is still this secret's failure.
+            (state, error) = (AuthSecretEntity.Error, "The token endpoint's answer could not be read.");
+            logger.LogWarning("Refreshing secret {SecretId} failed with {ExceptionType}", secret.Id, ex.GetType().Name);
+        }
         var sealedCredentials = secrets.SealCredentials(credentials);
         return await secrets.MutateAsync(secret.PartitionKey, secret.Id, s =>
         {
