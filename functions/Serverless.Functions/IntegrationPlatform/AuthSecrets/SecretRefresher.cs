@@ -26,17 +26,18 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
         }
         var clientCredentials = clients.OpenCredentials(client);
         var (state, error) = (AuthSecretEntity.Ready, (string?)null);
-        DateTimeOffset? expiresAt = secret.ExpiresAt;
+        JsonObject? refreshed = null;
+        DateTimeOffset? expiresAt = null;
         try
         {
             var tokens = await GrantAsync(clientCredentials, refreshToken, cancellationToken);
-            credentials["access_token"] = tokens["access_token"]!.DeepClone();
+            refreshed = new JsonObject { ["access_token"] = tokens["access_token"]!.DeepClone() };
             if (tokens["refresh_token"] is { } rotated)
             {
-                credentials["refresh_token"] = rotated.DeepClone();
+                refreshed["refresh_token"] = rotated.DeepClone();
             }
             var expiresIn = Seconds(tokens["expires_in"]) ?? Seconds(clientCredentials["token_expires_in"]) ?? 3600;
-            credentials["expires_in"] = expiresIn;
+            refreshed["expires_in"] = expiresIn;
             expiresAt = time.GetUtcNow().AddSeconds(expiresIn);
         }
         catch (ComponentException ex)
@@ -50,13 +51,22 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
             (state, error) = (AuthSecretEntity.Error, "The token endpoint's answer could not be read.");
             logger.LogWarning("Refreshing secret {SecretId} failed with {ExceptionType}", secret.Id, ex.GetType().Name);
         }
-        var sealedCredentials = secrets.SealCredentials(credentials);
+        // The grant took a network round trip: the owner may have changed the secret meanwhile. The write re-reads the
+        // row and goes in only with its ETag (a 412 reads again), and only the tokens the grant returned replace theirs.
         return await secrets.MutateAsync(secret.PartitionKey, secret.Id, s =>
         {
             s.State = state;
             s.ErrorMessage = error;
-            s.Credentials = state == AuthSecretEntity.Ready ? sealedCredentials : s.Credentials;
-            s.ExpiresAt = expiresAt;
+            if (refreshed is not null)
+            {
+                var current = secrets.OpenCredentials(s);
+                foreach (var (key, value) in refreshed)
+                {
+                    current[key] = value!.DeepClone();
+                }
+                s.Credentials = secrets.SealCredentials(current);
+                s.ExpiresAt = expiresAt;
+            }
             return true;
         }, cancellationToken) ?? secret;
     }

@@ -305,6 +305,32 @@ public sealed class AuthClientsAndSecretsTests(ApiFixture api) : IClassFixture<A
     }
 
     [Fact]
+    public async Task ARefreshKeepsCredentialsChangedWhileItsGrantWasInFlight()
+    {
+        OAuthScenario? s = null;
+        string? secret = null;
+        await using var auth = await LocalHttpServer.StartAsync(app => app.MapPost("/token", async () =>
+        {
+            // The owner replaces the credentials while the token endpoint is still answering the grant.
+            await (await s!.Client.PatchAsync($"/v2/workspaces/{s.Workspace}/secrets/{secret}", Json(new
+            {
+                data = new { type = "auth-secret", attributes = new { credentials = new { access_token = "patched", refresh_token = "patched-refresh", additional_params = new { scope = "read" } } } },
+            }))).ReadJsonAsync();
+            return Results.Json(new { access_token = "granted", expires_in = 3600 });
+        }));
+        s = await OAuthScenario.SetUpAsync(api);
+        secret = await s.SecretForTokenUriAsync(new Uri(auth.Url, "/token").ToString());
+
+        var refreshed = await s.RefreshAsync(secret);
+
+        var credentials = refreshed["credentials"]!;
+        Assert.Equal("granted", credentials["access_token"]!.GetValue<string>());
+        Assert.Equal("patched-refresh", credentials["refresh_token"]!.GetValue<string>());
+        Assert.Equal("read", credentials["additional_params"]!["scope"]!.GetValue<string>());
+        Assert.Equal("patched-refresh", (await s.SecretAsync(secret))["credentials"]!["refresh_token"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task SecretsOfOtherClientTypesAreFreeFormAndNotRefreshable()
     {
         var s = await SetUpAsync();
