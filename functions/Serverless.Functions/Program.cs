@@ -27,6 +27,7 @@ builder.Services.AddIdentityCore();
 builder.Services.AddSurfaceErrors<JsonApiErrorWriter>();
 builder.Services.AddRateLimits();
 builder.Services.AddTriggers();
+builder.Services.AddOutboundHttp();
 builder.Services.AddOperations();
 builder.Services.AddTenancy();
 builder.Services.AddBuiltInComponents();

@@ -71,6 +71,8 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         // Retries fast, so tests that exhaust them finish in moments.
         builder.UseSetting("QUEUE_RETRY_DELAY", "00:00:00.050");
         builder.UseSetting("QUEUE_POLL_INTERVAL", "00:00:01");
+        // Tests stand in the systems the product calls with servers on 127.0.0.1; GuardedOutboundFixture tests the default.
+        builder.UseSetting("OUTBOUND_ALLOW_PRIVATE_NETWORKS", "true");
         if (UsesFakeTime)
         {
             builder.ConfigureTestServices(services => services.RemoveAll<TimeProvider>().AddSingleton<TimeProvider>(clock));

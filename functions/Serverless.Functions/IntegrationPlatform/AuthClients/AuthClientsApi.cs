@@ -281,7 +281,7 @@ public static class AuthClientsApi
         }
         foreach (var uri in new[] { "token_uri", "refresh_token_uri", "auth_uri" })
         {
-            rules.Check(credentials[uri] is null || Uri.TryCreate(credentials[uri]!.ToString(), UriKind.Absolute, out _), $"credentials/{uri}", $"'{uri}' must be an absolute URL.");
+            rules.Check(credentials[uri] is null || OutboundHttp.IsHttpUrl(credentials[uri]!.ToString()), $"credentials/{uri}", $"'{uri}' must be an absolute http(s) URL.");
         }
         var expires = credentials["token_expires_in"];
         rules.Check(expires is null || (expires is JsonValue e && e.TryGetValue<int>(out var seconds) && seconds > 0), "credentials/token_expires_in",

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.IntegrationPlatform.AuthClients;
 using Serverless.Functions.Runtime.Components;
 
@@ -25,17 +26,18 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
         }
         var clientCredentials = clients.OpenCredentials(client);
         var (state, error) = (AuthSecretEntity.Ready, (string?)null);
-        DateTimeOffset? expiresAt = secret.ExpiresAt;
+        JsonObject? refreshed = null;
+        DateTimeOffset? expiresAt = null;
         try
         {
             var tokens = await GrantAsync(clientCredentials, refreshToken, cancellationToken);
-            credentials["access_token"] = tokens["access_token"]!.DeepClone();
+            refreshed = new JsonObject { ["access_token"] = tokens["access_token"]!.DeepClone() };
             if (tokens["refresh_token"] is { } rotated)
             {
-                credentials["refresh_token"] = rotated.DeepClone();
+                refreshed["refresh_token"] = rotated.DeepClone();
             }
             var expiresIn = Seconds(tokens["expires_in"]) ?? Seconds(clientCredentials["token_expires_in"]) ?? 3600;
-            credentials["expires_in"] = expiresIn;
+            refreshed["expires_in"] = expiresIn;
             expiresAt = time.GetUtcNow().AddSeconds(expiresIn);
         }
         catch (ComponentException ex)
@@ -43,20 +45,39 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
             (state, error) = (AuthSecretEntity.Error, ex.Message);
             logger.LogWarning("Refreshing secret {SecretId} failed: {Reason}", secret.Id, ex.Message);
         }
-        var sealedCredentials = secrets.SealCredentials(credentials);
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever else the endpoint's answer broke (an undecodable charset, say) is still this secret's failure.
+            (state, error) = (AuthSecretEntity.Error, "The token endpoint's answer could not be read.");
+            logger.LogWarning("Refreshing secret {SecretId} failed with {ExceptionType}", secret.Id, ex.GetType().Name);
+        }
+        // The grant took a network round trip: the owner may have changed the secret meanwhile. The write re-reads the
+        // row and goes in only with its ETag (a 412 reads again), and only the tokens the grant returned replace theirs.
         return await secrets.MutateAsync(secret.PartitionKey, secret.Id, s =>
         {
             s.State = state;
             s.ErrorMessage = error;
-            s.Credentials = state == AuthSecretEntity.Ready ? sealedCredentials : s.Credentials;
-            s.ExpiresAt = expiresAt;
+            if (refreshed is not null)
+            {
+                var current = secrets.OpenCredentials(s);
+                foreach (var (key, value) in refreshed)
+                {
+                    current[key] = value!.DeepClone();
+                }
+                s.Credentials = secrets.SealCredentials(current);
+                s.ExpiresAt = expiresAt;
+            }
             return true;
         }, cancellationToken) ?? secret;
     }
 
     private async Task<JsonObject> GrantAsync(JsonObject client, string refreshToken, CancellationToken cancellationToken)
     {
-        var uri = client["refresh_token_uri"]?.ToString() is { Length: > 0 } refreshUri ? refreshUri : client["token_uri"]!.ToString();
+        var address = client["refresh_token_uri"]?.ToString() is { Length: > 0 } refreshUri ? refreshUri : client["token_uri"]?.ToString();
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new ComponentException("The client's token endpoint is not an http(s) URL.");
+        }
         using var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
@@ -67,11 +88,29 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
                 ["client_secret"] = client["client_secret"]!.ToString(),
             }),
         };
-        using var response = await RestApiComponent.Send(http, request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        // The reason recorded on the secret is ours, never the endpoint's words: the answer's body, or a transport
+        // error's detail, would let whoever chose the URL read what it answered.
+        string text;
+        try
         {
-            throw new ComponentException($"The token endpoint answered {(int)response.StatusCode}: {Truncate(text)}");
+            using var response = await OutboundHttp.Create(http).SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new ComponentException($"The token endpoint answered {(int)response.StatusCode}.");
+            }
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException ex) when (OutboundHttp.RefusalOf(ex) is not null)
+        {
+            throw new ComponentException("The token endpoint's address is refused: outbound calls do not go to loopback, private or link-local networks.");
+        }
+        catch (HttpRequestException)
+        {
+            throw new ComponentException("The token endpoint could not be reached, or its answer was too large.");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ComponentException("The token endpoint did not answer in time.");
         }
         try
         {
@@ -86,6 +125,4 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
     }
 
     internal static int? Seconds(JsonNode? node) => node is JsonValue v && (v.TryGetValue<int>(out var n) || int.TryParse(v.ToString(), out n)) && n > 0 ? n : null;
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }

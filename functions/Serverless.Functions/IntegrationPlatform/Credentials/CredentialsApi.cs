@@ -171,6 +171,11 @@ public static class CredentialsApi
             rules.Check(fields?.ContainsKey(name) == true, $"keys/{name}",
                 $"'{name}' is not a credential field of {component.RepoName}: {string.Join(", ", fields?.Select(f => f.Key) ?? [])}.");
         }
+        // The components call these addresses; anything but http(s) is refused here rather than at the first call.
+        foreach (var name in new[] { "url", "baseUrl" })
+        {
+            rules.Check(keys[name] is null || OutboundHttp.IsHttpUrl(keys[name]!.ToString()), $"keys/{name}", $"'{name}' must be an absolute http(s) URL.");
+        }
         rules.ThrowIfAny();
         return keys;
     }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.Runtime.Components;
 
@@ -78,7 +79,11 @@ public sealed class RestApiComponent(IHttpClientFactory http) : BuiltInComponent
     {
         try
         {
-            return await http.CreateClient(ComponentsRegistration.HttpClientName).SendAsync(request, cancellationToken);
+            return await OutboundHttp.Create(http).SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (OutboundHttp.RefusalOf(ex) is { } refused)
+        {
+            throw new ComponentException($"{request.Method} {request.RequestUri} refused: {refused.Message}");
         }
         catch (HttpRequestException ex)
         {

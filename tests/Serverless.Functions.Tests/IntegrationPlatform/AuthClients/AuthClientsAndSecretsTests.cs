@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.IntegrationPlatform.AuthSecrets;
 using Serverless.Functions.Storage;
+using Serverless.Functions.Tests.Hosting;
 using Serverless.Functions.Tests.Infrastructure;
 using static Serverless.Functions.Tests.Infrastructure.JsonApiAssertions;
 
@@ -270,6 +271,63 @@ public sealed class AuthClientsAndSecretsTests(ApiFixture api) : IClassFixture<A
         Assert.Equal("old", untouched["data"]!["attributes"]!["credentials"]!["access_token"]!.GetValue<string>());
         Assert.Equal(1, grants);
         s.Client.Dispose();
+    }
+
+    [Fact]
+    public async Task ATenantWhoseTokenEndpointBreaksTheRefreshDoesNotStopAnotherTenantsRefresh()
+    {
+        // An answer whose charset cannot be decoded fails in a way a plain HTTP error does not.
+        await using var hostile = await LocalHttpServer.StartAsync(app => app.MapPost("/token", (HttpResponse response) =>
+        {
+            response.ContentType = "application/json; charset=no-such-charset";
+            return response.WriteAsync("""{"access_token":"x"}""");
+        }));
+        var hits = 0;
+        await using var fine = await LocalHttpServer.StartAsync(app => app.MapPost("/token", () =>
+        {
+            Interlocked.Increment(ref hits);
+            return Results.Json(new { access_token = "refreshed-for-the-other-tenant", expires_in = 3600 });
+        }));
+        var attacker = await OAuthScenario.SetUpAsync(api);
+        var broken = await attacker.SecretForTokenUriAsync(new Uri(hostile.Url, "/token").ToString(), expiresIn: 60);
+        // Tenant ids start with their creation second and the job goes tenant by tenant in key order: a later second
+        // puts the other tenant after the bootstrap admin's, where the attacker is.
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+        var victim = await OAuthScenario.SetUpAsync(api, await api.CreateOtherTenantAdminAsync());
+        var secret = await victim.SecretForTokenUriAsync(new Uri(fine.Url, "/token").ToString(), expiresIn: 60);
+
+        await api.Services.GetRequiredService<AuthSecretRefreshJob>().RunAsync(CancellationToken.None);
+
+        Assert.Equal("refreshed-for-the-other-tenant", (await victim.SecretAsync(secret))["credentials"]!["access_token"]!.GetValue<string>());
+        Assert.Equal(1, hits);
+        var failed = await attacker.SecretAsync(broken);
+        Assert.Equal("error", failed["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ARefreshKeepsCredentialsChangedWhileItsGrantWasInFlight()
+    {
+        OAuthScenario? s = null;
+        string? secret = null;
+        await using var auth = await LocalHttpServer.StartAsync(app => app.MapPost("/token", async () =>
+        {
+            // The owner replaces the credentials while the token endpoint is still answering the grant.
+            await (await s!.Client.PatchAsync($"/v2/workspaces/{s.Workspace}/secrets/{secret}", Json(new
+            {
+                data = new { type = "auth-secret", attributes = new { credentials = new { access_token = "patched", refresh_token = "patched-refresh", additional_params = new { scope = "read" } } } },
+            }))).ReadJsonAsync();
+            return Results.Json(new { access_token = "granted", expires_in = 3600 });
+        }));
+        s = await OAuthScenario.SetUpAsync(api);
+        secret = await s.SecretForTokenUriAsync(new Uri(auth.Url, "/token").ToString());
+
+        var refreshed = await s.RefreshAsync(secret);
+
+        var credentials = refreshed["credentials"]!;
+        Assert.Equal("granted", credentials["access_token"]!.GetValue<string>());
+        Assert.Equal("patched-refresh", credentials["refresh_token"]!.GetValue<string>());
+        Assert.Equal("read", credentials["additional_params"]!["scope"]!.GetValue<string>());
+        Assert.Equal("patched-refresh", (await s.SecretAsync(secret))["credentials"]!["refresh_token"]!.GetValue<string>());
     }
 
     [Fact]

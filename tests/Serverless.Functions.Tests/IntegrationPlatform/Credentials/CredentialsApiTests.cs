@@ -100,11 +100,11 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Theory]
-    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"x","apiToken":"y"}},"relationships":{"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/relationships/component")]
-    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"x","apiToken":"y"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}}}}}""", "/data/relationships/workspace")]
+    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example","apiToken":"y"}},"relationships":{"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/relationships/component")]
+    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example","apiToken":"y"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}}}}}""", "/data/relationships/workspace")]
     [InlineData("""{"data":{"type":"credential","attributes":{},"relationships":{"component":{"data":{"id":"aaaaaaaaaaaaaaaaaaaaaaaa","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/relationships/component")]
-    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"x"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/apiToken")]
-    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"x","apiToken":"y","password":"z"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/password")]
+    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/apiToken")]
+    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example","apiToken":"y","password":"z"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/password")]
     [InlineData("""{"data":{"type":"credential","attributes":{"keys":"baseUrl=x"},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys")]
     [InlineData("""{"data":{"type":"credential","attributes":{},"relationships":{"component":{"data":{"id":"RT","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/relationships/component")]
     public async Task BadCredentialBodiesGet400NamingTheFieldAndCreateNothing(string json, string pointer)
@@ -127,7 +127,7 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
         Assert.Equal("/data/id", error["source"]!["pointer"]!.GetValue<string>());
         error = await (await s.Client.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id = "aaaaaaaaaaaaaaaaaaaaaaaa" } }))).AssertErrorAsync(409);
         Assert.Equal("/data/id", error["source"]!["pointer"]!.GetValue<string>());
-        error = await (await s.Client.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id, attributes = new { keys = new { baseUrl = "x" } } } }))).AssertErrorAsync(400);
+        error = await (await s.Client.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id, attributes = new { keys = new { baseUrl = "https://x.example" } } } }))).AssertErrorAsync(400);
         Assert.Equal("/data/attributes/keys/apiToken", error["source"]!["pointer"]!.GetValue<string>());
         error = await (await s.Client.GetAsync("/v2/credentials")).AssertErrorAsync(400);
         Assert.Equal("workspace_id", error["source"]!["parameter"]!.GetValue<string>());
@@ -148,7 +148,7 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
         Assert.Equal("Status page", read["data"]!["attributes"]!["name"]!.GetValue<string>());
         await (await guestClient.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id, attributes = new { name = "X" } } }))).AssertErrorAsync(403);
         await (await guestClient.DeleteAsync($"/v2/credentials/{id}")).AssertErrorAsync(403);
-        await (await guestClient.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "x", apiToken = "y" }))).AssertErrorAsync(403);
+        await (await guestClient.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "https://x.example", apiToken = "y" }))).AssertErrorAsync(403);
 
         var outsider = await api.CreateOtherTenantAdminAsync();
         using var outsiderClient = api.ClientFor(outsider);
@@ -156,7 +156,7 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
         await (await outsiderClient.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id, attributes = new { name = "X" } } }))).AssertErrorAsync(404);
         await (await outsiderClient.DeleteAsync($"/v2/credentials/{id}")).AssertErrorAsync(404);
         await (await outsiderClient.GetAsync($"/v2/credentials?workspace_id={s.Workspace}")).AssertErrorAsync(404);
-        await (await outsiderClient.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "x", apiToken = "y" }))).AssertErrorAsync(404);
+        await (await outsiderClient.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "https://x.example", apiToken = "y" }))).AssertErrorAsync(404);
         s.Client.Dispose();
     }
 
@@ -166,7 +166,7 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
         var s = await SetUpAsync();
         using var admin = api.AdminClient();
         await (await admin.PostAsync($"/v2/contracts/{s.Contract}/suspend", null)).ReadJsonAsync(202);
-        var error = await (await s.Client.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "x", apiToken = "y" }))).AssertErrorAsync(409);
+        var error = await (await s.Client.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "https://x.example", apiToken = "y" }))).AssertErrorAsync(409);
         Assert.Equal("contract_suspended", error["code"]!.GetValue<string>());
         s.Client.Dispose();
     }
@@ -203,7 +203,7 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
         await ApiFixture.AddContractMemberAsync(s.Client, s.Contract, integrator, "member");
         await ApiFixture.AddWorkspaceMemberAsync(s.Client, s.Workspace, integrator, "integrator");
         using var integratorClient = api.ClientFor(integrator);
-        var theirs = (await (await integratorClient.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "x", apiToken = "y" }))).ReadJsonAsync(201))["data"]!["id"]!.GetValue<string>();
+        var theirs = (await (await integratorClient.PostAsync("/v2/credentials", Create(s.Workspace, s.StatusPage, new { baseUrl = "https://x.example", apiToken = "y" }))).ReadJsonAsync(201))["data"]!["id"]!.GetValue<string>();
 
         Assert.Equal(HttpStatusCode.NoContent, (await s.Client.DeleteAsync($"/v2/workspaces/{s.Workspace}/members/{integrator.Id}")).StatusCode);
         var moved = await (await s.Client.GetAsync($"/v2/credentials/{theirs}")).ReadJsonAsync();
