@@ -135,7 +135,8 @@ public static class WorkspacesApi
     public static async Task<JsonHttpResult<Document>> UpdateWorkspace(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireWritable();
+        // Readable first, as for GET: whatever the body, the answer shows the workspace.
+        var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireReadable().RequireWritable();
         var input = await JsonApiBody.ReadAsync<WorkspaceInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
         var a = input.Attributes;

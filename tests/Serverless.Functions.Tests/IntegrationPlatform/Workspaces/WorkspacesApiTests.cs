@@ -220,6 +220,17 @@ public sealed class WorkspacesApiTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
+    public async Task AnEmptyPatchDoesNotReadAWorkspaceItsCallerMayNotGet()
+    {
+        var (_, member, _, workspace) = await SetUpAsync();
+        using var memberClient = api.ClientFor(member);
+        await (await memberClient.GetAsync($"/v2/workspaces/{workspace}")).AssertErrorAsync(403);
+        var response = await memberClient.PatchAsync($"/v2/workspaces/{workspace}", Json(new { data = new { type = "workspace", attributes = new { } } }));
+        await response.AssertErrorAsync(403);
+        Assert.DoesNotContain("\"name\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DeletingAWorkspaceAnswers204AndHidesItAtOnce()
     {
         var (owner, member, contract, workspace) = await SetUpAsync();
