@@ -266,6 +266,8 @@ public static class ContractsApi
         var user = await services.Users.GetAsync(caller.TenantId, userId, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound("user", userId, "USER_ID"));
         var current = await services.Memberships.MembersAsync(ScopeKind.Contract, access.Contract.Id, cancellationToken);
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.ContractsScope, userId,
+            current.FirstOrDefault(m => m.UserId == userId)?.RoleList ?? [], roles);
         if (!roles.Contains(RoleCatalog.Owner) && Members.IsLastOwner(current, userId))
         {
             throw new ApiException(ApiError.Conflict("/data/attributes/roles", "A contract must keep at least one Owner."));
@@ -280,10 +282,9 @@ public static class ContractsApi
     {
         var access = (await services.Access.ContractAsync(caller, id, cancellationToken)).Require(Permissions.ContractsMembershipEdit).RequireWritable();
         var current = await services.Memberships.MembersAsync(ScopeKind.Contract, access.Contract.Id, cancellationToken);
-        if (current.All(m => m.UserId != userId))
-        {
-            throw new ApiException(ApiError.NotFound("contract member", userId, "USER_ID"));
-        }
+        var target = current.FirstOrDefault(m => m.UserId == userId)
+            ?? throw new ApiException(ApiError.NotFound("contract member", userId, "USER_ID"));
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.ContractsScope, userId, target.RoleList, []);
         if (Members.IsLastOwner(current, userId))
         {
             throw new ApiException(ApiError.ForStatus(StatusCodes.Status409Conflict, "A contract must keep at least one Owner."));

@@ -187,6 +187,8 @@ public static class WorkspacesApi
                 $"User {userId} is not a member of contract {access.Contract.Id}; add them with PATCH /v2/contracts/{access.Contract.Id}/members/{userId} first."));
         }
         var current = await services.Memberships.MembersAsync(ScopeKind.Workspace, access.Workspace.Id, cancellationToken);
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.WorkspacesScope, userId,
+            current.FirstOrDefault(m => m.UserId == userId)?.RoleList ?? [], roles);
         if (!roles.Contains(RoleCatalog.Owner) && Members.IsLastOwner(current, userId))
         {
             throw new ApiException(ApiError.Conflict("/data/attributes/roles", "A workspace must keep at least one Owner."));
@@ -203,10 +205,9 @@ public static class WorkspacesApi
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.WorkspacesWorkspaceEdit, Permissions.TenantWorkspaceEditMembership).RequireWritable();
         var current = await services.Memberships.MembersAsync(ScopeKind.Workspace, access.Workspace.Id, cancellationToken);
-        if (current.All(m => m.UserId != userId))
-        {
-            throw new ApiException(ApiError.NotFound("workspace member", userId, "USER_ID"));
-        }
+        var target = current.FirstOrDefault(m => m.UserId == userId)
+            ?? throw new ApiException(ApiError.NotFound("workspace member", userId, "USER_ID"));
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.WorkspacesScope, userId, target.RoleList, []);
         if (Members.IsLastOwner(current, userId))
         {
             throw new ApiException(ApiError.ForStatus(StatusCodes.Status409Conflict, "A workspace must keep at least one Owner."));

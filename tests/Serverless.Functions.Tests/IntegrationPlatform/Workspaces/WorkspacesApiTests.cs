@@ -220,6 +220,35 @@ public sealed class WorkspacesApiTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
+    public async Task AWorkspaceAdminCannotMakeThemselvesOwnerOrRemoveTheOwner()
+    {
+        var (owner, member, contract, workspace) = await SetUpAsync();
+        var third = await api.CreateUserAsync();
+        using var ownerClient = api.ClientFor(owner);
+        await ApiFixture.AddContractMemberAsync(ownerClient, contract, third, "member");
+        await ApiFixture.AddWorkspaceMemberAsync(ownerClient, workspace, member, "admin");
+        using var adminClient = api.ClientFor(member);
+
+        var error = await (await adminClient.PatchAsync($"/v2/workspaces/{workspace}/members/{member.Id}",
+            Json(new { data = new { type = "member", id = member.Id, attributes = new { roles = new[] { "owner" } } } }))).AssertErrorAsync(403);
+        Assert.Contains("owner", error["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await adminClient.PatchAsync($"/v2/workspaces/{workspace}/members/{third.Id}",
+            Json(new { data = new { type = "member", id = third.Id, attributes = new { roles = new[] { "owner" } } } }))).AssertErrorAsync(403);
+        await (await adminClient.DeleteAsync($"/v2/workspaces/{workspace}/members/{owner.Id}")).AssertErrorAsync(403);
+
+        var members = await (await ownerClient.GetAsync($"/v2/workspaces/{workspace}/members")).ReadJsonAsync();
+        Assert.Equal(["admin"], RolesOf(members, member.Id));
+        Assert.Equal(["owner"], RolesOf(members, owner.Id));
+        Assert.Equal(2, members["data"]!.AsArray().Count);
+        // A secret's value is the Owner's to read, and stays so.
+        await (await adminClient.GetAsync($"/v2/workspaces/{workspace}/secrets")).AssertErrorAsync(403);
+
+        var lowered = await (await adminClient.PatchAsync($"/v2/workspaces/{workspace}/members/{member.Id}",
+            Json(new { data = new { type = "member", id = member.Id, attributes = new { roles = new[] { "guest" } } } }))).ReadJsonAsync();
+        Assert.Equal(["guest"], lowered["data"]!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task AnEmptyPatchDoesNotReadAWorkspaceItsCallerMayNotGet()
     {
         var (_, member, _, workspace) = await SetUpAsync();
@@ -229,6 +258,9 @@ public sealed class WorkspacesApiTests(ApiFixture api) : IClassFixture<ApiFixtur
         await response.AssertErrorAsync(403);
         Assert.DoesNotContain("\"name\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    private static IEnumerable<string> RolesOf(System.Text.Json.Nodes.JsonObject members, string userId) =>
+        members["data"]!.AsArray().Single(m => m!["id"]!.GetValue<string>() == userId)!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>());
 
     [Fact]
     public async Task DeletingAWorkspaceAnswers204AndHidesItAtOnce()
