@@ -189,11 +189,13 @@ public static class WorkspacesApi
         var current = await services.Memberships.MembersAsync(ScopeKind.Workspace, access.Workspace.Id, cancellationToken);
         AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.WorkspacesScope, userId,
             current.FirstOrDefault(m => m.UserId == userId)?.RoleList ?? [], roles);
+        var lastOwner = ApiError.Conflict("/data/attributes/roles", "A workspace must keep at least one Owner.");
         if (!roles.Contains(RoleCatalog.Owner) && Members.IsLastOwner(current, userId))
         {
-            throw new ApiException(ApiError.Conflict("/data/attributes/roles", "A workspace must keep at least one Owner."));
+            throw new ApiException(lastOwner);
         }
-        var membership = await services.Memberships.SetAsync(ScopeKind.Workspace, access.Workspace.Id, userId, roles, access.Contract.Id, cancellationToken);
+        var membership = await services.Memberships.SetKeepingAnOwnerAsync(ScopeKind.Workspace, access.Workspace.Id, userId, roles, access.Contract.Id,
+            cancellationToken) ?? throw new ApiException(lastOwner);
         return JsonApiResults.Ok(Document.Of(Members.WorkspaceMember(new Members.Member(membership, user))));
     }
 
@@ -208,15 +210,21 @@ public static class WorkspacesApi
         var target = current.FirstOrDefault(m => m.UserId == userId)
             ?? throw new ApiException(ApiError.NotFound("workspace member", userId, "USER_ID"));
         AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.WorkspacesScope, userId, target.RoleList, []);
+        var lastOwner = ApiError.ForStatus(StatusCodes.Status409Conflict, "A workspace must keep at least one Owner.");
         if (Members.IsLastOwner(current, userId))
         {
-            throw new ApiException(ApiError.ForStatus(StatusCodes.Status409Conflict, "A workspace must keep at least one Owner."));
+            throw new ApiException(lastOwner);
         }
+        // Checked above for the plain answer, and again in the write, which another Owner's removal may have raced.
+        if (!await services.Memberships.RemoveKeepingAnOwnerAsync(ScopeKind.Workspace, access.Workspace.Id, userId, cancellationToken))
+        {
+            throw new ApiException(lastOwner);
+        }
+        // After the removal, so that a removal refused in the race above hands nothing over.
         foreach (var hook in hooks)
         {
             await hook.TransferOwnershipAsync(caller.TenantId, access.Workspace.Id, userId, caller.UserId, cancellationToken);
         }
-        await services.Memberships.RemoveAsync(ScopeKind.Workspace, access.Workspace.Id, userId, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -270,6 +270,28 @@ public sealed class ContractsApiTests(ApiFixture api) : IClassFixture<ApiFixture
         await ApiFixture.AddContractMemberAsync(ownerClient, contract, admin, "admin");
     }
 
+    [Fact]
+    public async Task TwoOwnersRemovingEachOtherAtOnceLeaveAnOwner()
+    {
+        using var tenantAdmin = api.AdminClient();
+        for (var round = 0; round < 6; round++)
+        {
+            var first = await api.CreateUserAsync();
+            var second = await api.CreateUserAsync();
+            var contract = await api.CreateContractAsync(first);
+            using var firstClient = api.ClientFor(first);
+            using var secondClient = api.ClientFor(second);
+            await ApiFixture.AddContractMemberAsync(firstClient, contract, second, "owner");
+
+            var answers = await Task.WhenAll(
+                firstClient.DeleteAsync($"/v2/contracts/{contract}/members/{second.Id}"),
+                secondClient.DeleteAsync($"/v2/contracts/{contract}/members/{first.Id}"));
+            Assert.All(answers, a => Assert.Contains((int)a.StatusCode, new[] { 204, 404, 409 }));
+            var members = await (await tenantAdmin.GetAsync($"/v2/contracts/{contract}/members")).ReadJsonAsync();
+            Assert.Contains(members["data"]!.AsArray(), m => m!["attributes"]!["roles"]!.AsArray().Any(r => r!.GetValue<string>() == "owner"));
+        }
+    }
+
     private static IEnumerable<string> RolesOf(System.Text.Json.Nodes.JsonObject members, string userId) =>
         members["data"]!.AsArray().Single(m => m!["id"]!.GetValue<string>() == userId)!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>());
 

@@ -259,6 +259,26 @@ public sealed class WorkspacesApiTests(ApiFixture api) : IClassFixture<ApiFixtur
         Assert.DoesNotContain("\"name\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TwoOwnersRemovingEachOtherAtOnceLeaveAnOwner()
+    {
+        using var tenantAdmin = api.AdminClient();
+        for (var round = 0; round < 6; round++)
+        {
+            var (first, second, contract, workspace) = await SetUpAsync();
+            using var firstClient = api.ClientFor(first);
+            using var secondClient = api.ClientFor(second);
+            await ApiFixture.AddWorkspaceMemberAsync(firstClient, workspace, second, "owner");
+
+            var answers = await Task.WhenAll(
+                firstClient.DeleteAsync($"/v2/workspaces/{workspace}/members/{second.Id}"),
+                secondClient.DeleteAsync($"/v2/workspaces/{workspace}/members/{first.Id}"));
+            Assert.All(answers, a => Assert.Contains((int)a.StatusCode, new[] { 204, 404, 409 }));
+            var members = await (await tenantAdmin.GetAsync($"/v2/workspaces/{workspace}/members")).ReadJsonAsync();
+            Assert.Contains(members["data"]!.AsArray(), m => m!["attributes"]!["roles"]!.AsArray().Any(r => r!.GetValue<string>() == "owner"));
+        }
+    }
+
     private static IEnumerable<string> RolesOf(System.Text.Json.Nodes.JsonObject members, string userId) =>
         members["data"]!.AsArray().Single(m => m!["id"]!.GetValue<string>() == userId)!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>());
 
