@@ -82,6 +82,83 @@ public sealed class MembershipStore(StorageAccount storage)
         await table.DeleteIfExistsAsync(ScopeKey(kind, scopeId), userId, cancellationToken);
     }
 
+    /// <summary>
+    /// Sets the member's roles unless that takes the owner role from the scope's last Owner; then it writes nothing and
+    /// answers null.
+    /// </summary>
+    public async Task<MembershipEntity?> SetKeepingAnOwnerAsync(ScopeKind kind, string scopeId, string userId, IReadOnlyList<string> roles,
+        string? contractId = null, CancellationToken cancellationToken = default)
+    {
+        var row = new MembershipEntity
+        {
+            PartitionKey = ScopeKey(kind, scopeId),
+            RowKey = userId,
+            Roles = JsonSerializer.Serialize(roles, AppJson.Default.IEnumerableString),
+            ContractId = contractId,
+        };
+        if (!await WriteKeepingAnOwnerAsync(kind, scopeId, userId, row, cancellationToken))
+        {
+            return null;
+        }
+        await table.UpsertEntityAsync(new MembershipEntity { PartitionKey = UserKey(userId), RowKey = ScopeKey(kind, scopeId), Roles = row.Roles, ContractId = contractId },
+            TableUpdateMode.Replace, cancellationToken);
+        return row;
+    }
+
+    /// <summary>Removes the member unless they are the scope's last Owner; then it removes nothing and answers false.</summary>
+    public async Task<bool> RemoveKeepingAnOwnerAsync(ScopeKind kind, string scopeId, string userId, CancellationToken cancellationToken = default)
+    {
+        var index = await table.GetEntityIfExistsAsync<MembershipEntity>(UserKey(userId), ScopeKey(kind, scopeId), cancellationToken: cancellationToken);
+        await table.DeleteIfExistsAsync(UserKey(userId), ScopeKey(kind, scopeId), cancellationToken);
+        var kept = await WriteKeepingAnOwnerAsync(kind, scopeId, userId, null, cancellationToken);
+        if (!kept && index.HasValue)
+        {
+            // The index row went first, as removals go; the member stays, so their scope goes back into their list.
+            var restored = index.Value!;
+            restored.ETag = default;
+            await table.UpsertEntityAsync(restored, TableUpdateMode.Replace, cancellationToken);
+        }
+        return kept;
+    }
+
+    /// <summary>
+    /// Writes (or, for a null <paramref name="row"/>, deletes) one member's scope row. When that takes the owner role
+    /// from someone, the same transaction rewrites every other Owner's row under the ETag it was read with: of two
+    /// concurrent changes that would each leave the other as the last Owner, the second then fails (412), reads again,
+    /// finds one Owner left and gives up. Without the touch both could read two Owners and both commit.
+    /// </summary>
+    private Task<bool> WriteKeepingAnOwnerAsync(ScopeKind kind, string scopeId, string userId, MembershipEntity? row,
+        CancellationToken cancellationToken) =>
+        OptimisticConcurrency.RetryAsync(async () =>
+        {
+            var members = await MembersAsync(kind, scopeId, cancellationToken);
+            var before = members.FirstOrDefault(m => m.UserId == userId);
+            var actions = new List<TableTransactionAction>();
+            if (row is not null)
+            {
+                actions.Add(before is null ? new(TableTransactionActionType.Add, row) : new(TableTransactionActionType.UpdateReplace, row, before.ETag));
+            }
+            else if (before is not null)
+            {
+                actions.Add(new(TableTransactionActionType.Delete, before, before.ETag));
+            }
+            else
+            {
+                return true;
+            }
+            if (before?.RoleList.Contains(RoleCatalog.Owner) == true && row?.RoleList.Contains(RoleCatalog.Owner) != true)
+            {
+                var otherOwners = members.Where(m => m.UserId != userId && m.RoleList.Contains(RoleCatalog.Owner)).ToList();
+                if (otherOwners.Count == 0)
+                {
+                    return false;
+                }
+                actions.AddRange(otherOwners.Select(o => new TableTransactionAction(TableTransactionActionType.UpdateMerge, o, o.ETag)));
+            }
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+            return true;
+        });
+
     /// <summary>Removes every member of a scope; used when the scope itself is deleted.</summary>
     public async Task RemoveAllAsync(ScopeKind kind, string scopeId, CancellationToken cancellationToken = default)
     {

@@ -93,6 +93,31 @@ public sealed class AccessControl(ContractStore contracts, WorkspaceStore worksp
         return new WorkspaceAccess(workspace, contract, membership, contractMembership, granted);
     }
 
+    /// <summary>
+    /// Who may change a member's roles from <paramref name="before"/> to <paramref name="after"/> (none: removal), on
+    /// top of the membership permission. Owner reads secrets and removes Owners, so only an Owner of the scope or a
+    /// tenant admin grants or takes the owner role; and nobody gives themselves a role that carries a permission their
+    /// roles do not, so a right to edit members never becomes more rights for the one who holds it. Lowering one's
+    /// own roles stays possible.
+    /// </summary>
+    public static void EnsureMayChangeRoles(Caller caller, MembershipEntity? callerMembership, string scope, string userId,
+        IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        var scopeName = scope == RoleCatalog.ContractsScope ? "contract" : "workspace";
+        var callerIsOwner = callerMembership?.RoleList.Contains(RoleCatalog.Owner) == true;
+        if (before.Contains(RoleCatalog.Owner) != after.Contains(RoleCatalog.Owner) && !callerIsOwner && !caller.IsTenantAdmin)
+        {
+            throw new ApiException(ApiError.Forbidden($"Only an Owner of this {scopeName} or a tenant admin can grant or remove the owner role."));
+        }
+        var held = RoleCatalog.PermissionsOf(scope, before).ToHashSet();
+        if (userId == caller.UserId &&
+            after.Except(before).FirstOrDefault(role => !RoleCatalog.PermissionsOf(scope, [role]).All(held.Contains)) is { } raised)
+        {
+            throw new ApiException(ApiError.Forbidden(
+                $"Nobody can raise their own roles: '{raised}' carries permissions your roles in this {scopeName} do not, so you cannot give it to yourself."));
+        }
+    }
+
     public static void EnsureWritable(ContractEntity contract)
     {
         if (contract.Status is ScopeStatus.Suspending or ScopeStatus.Suspended)

@@ -266,11 +266,15 @@ public static class ContractsApi
         var user = await services.Users.GetAsync(caller.TenantId, userId, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound("user", userId, "USER_ID"));
         var current = await services.Memberships.MembersAsync(ScopeKind.Contract, access.Contract.Id, cancellationToken);
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.ContractsScope, userId,
+            current.FirstOrDefault(m => m.UserId == userId)?.RoleList ?? [], roles);
+        var lastOwner = ApiError.Conflict("/data/attributes/roles", "A contract must keep at least one Owner.");
         if (!roles.Contains(RoleCatalog.Owner) && Members.IsLastOwner(current, userId))
         {
-            throw new ApiException(ApiError.Conflict("/data/attributes/roles", "A contract must keep at least one Owner."));
+            throw new ApiException(lastOwner);
         }
-        var membership = await services.Memberships.SetAsync(ScopeKind.Contract, access.Contract.Id, userId, roles, cancellationToken: cancellationToken);
+        var membership = await services.Memberships.SetKeepingAnOwnerAsync(ScopeKind.Contract, access.Contract.Id, userId, roles,
+            cancellationToken: cancellationToken) ?? throw new ApiException(lastOwner);
         return JsonApiResults.Ok(Document.Of(Members.ContractMember(new Members.Member(membership, user))));
     }
 
@@ -280,13 +284,13 @@ public static class ContractsApi
     {
         var access = (await services.Access.ContractAsync(caller, id, cancellationToken)).Require(Permissions.ContractsMembershipEdit).RequireWritable();
         var current = await services.Memberships.MembersAsync(ScopeKind.Contract, access.Contract.Id, cancellationToken);
-        if (current.All(m => m.UserId != userId))
-        {
-            throw new ApiException(ApiError.NotFound("contract member", userId, "USER_ID"));
-        }
+        var target = current.FirstOrDefault(m => m.UserId == userId)
+            ?? throw new ApiException(ApiError.NotFound("contract member", userId, "USER_ID"));
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.ContractsScope, userId, target.RoleList, []);
+        var lastOwner = ApiError.ForStatus(StatusCodes.Status409Conflict, "A contract must keep at least one Owner.");
         if (Members.IsLastOwner(current, userId))
         {
-            throw new ApiException(ApiError.ForStatus(StatusCodes.Status409Conflict, "A contract must keep at least one Owner."));
+            throw new ApiException(lastOwner);
         }
         foreach (var workspace in await services.Memberships.ScopesOfAsync(userId, ScopeKind.Workspace, cancellationToken))
         {
@@ -295,7 +299,11 @@ public static class ContractsApi
                 await services.Memberships.RemoveAsync(ScopeKind.Workspace, workspace.RowKey[2..], userId, cancellationToken);
             }
         }
-        await services.Memberships.RemoveAsync(ScopeKind.Contract, access.Contract.Id, userId, cancellationToken);
+        // Checked above for the plain answer, and again in the write, which another Owner's removal may have raced.
+        if (!await services.Memberships.RemoveKeepingAnOwnerAsync(ScopeKind.Contract, access.Contract.Id, userId, cancellationToken))
+        {
+            throw new ApiException(lastOwner);
+        }
         return TypedResults.NoContent();
     }
 

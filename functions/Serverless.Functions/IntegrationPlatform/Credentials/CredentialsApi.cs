@@ -41,7 +41,8 @@ public static class CredentialsApi
     {
         var workspaceId = request.Query["workspace_id"].FirstOrDefault()
             ?? throw new ApiException(ApiError.InvalidParameter("workspace_id", "'workspace_id' is required."));
-        var workspace = (await access.WorkspaceAsync(caller, workspaceId, cancellationToken)).RequireReadable().Workspace;
+        var workspace = (await ReadableWorkspaceAsync(caller, workspaceId, access, cancellationToken)
+            ?? throw new ApiException(ApiError.NotFound("workspace", workspaceId, "WORKSPACE_ID"))).Workspace;
         var component = request.Query["filter[component]"].FirstOrDefault();
         var found = (await credentials.OfWorkspaceAsync(workspace.TenantId, workspace.Id, cancellationToken))
             .Where(c => component is null || c.ComponentId == component)
@@ -136,20 +137,29 @@ public static class CredentialsApi
     {
         var credential = await credentials.GetAsync(caller.TenantId, id, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
+        var workspace = await ReadableWorkspaceAsync(caller, credential.WorkspaceId, access, cancellationToken)
+            ?? throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
+        return (credential, write ? workspace.Require(Permissions.WorkspacesCredentialEdit).RequireWritable() : workspace);
+    }
+
+    /// <summary>
+    /// The one rule for reading credentials, one or a list: members of the workspace and tenant admins. The keys are
+    /// secrets, so a right to list workspaces (contracts.workspace.listAll) is not enough. Null for everyone else,
+    /// whom the callers answer 404, as if there were nothing.
+    /// </summary>
+    private static async Task<WorkspaceAccess?> ReadableWorkspaceAsync(Caller caller, string workspaceId, AccessControl access,
+        CancellationToken cancellationToken)
+    {
         WorkspaceAccess workspace;
         try
         {
-            workspace = await access.WorkspaceAsync(caller, credential.WorkspaceId, cancellationToken);
+            workspace = await access.WorkspaceAsync(caller, workspaceId, cancellationToken);
         }
         catch (ApiException)
         {
-            throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID")); // its workspace is hidden, so is it
+            return null; // the workspace is hidden from the caller, and so is what is in it
         }
-        if (!workspace.IsMember && !caller.IsTenantAdmin)
-        {
-            throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
-        }
-        return (credential, write ? workspace.Require(Permissions.WorkspacesCredentialEdit).RequireWritable() : workspace);
+        return workspace.IsMember || caller.IsTenantAdmin ? workspace : null;
     }
 
     /// <summary>Keys must fit the component's credential fields: every required one present, no unknown ones.</summary>

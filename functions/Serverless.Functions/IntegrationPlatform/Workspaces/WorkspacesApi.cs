@@ -135,7 +135,8 @@ public static class WorkspacesApi
     public static async Task<JsonHttpResult<Document>> UpdateWorkspace(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
-        var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireWritable();
+        // Readable first, as for GET: whatever the body, the answer shows the workspace.
+        var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireReadable().RequireWritable();
         var input = await JsonApiBody.ReadAsync<WorkspaceInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
         var a = input.Attributes;
@@ -186,11 +187,15 @@ public static class WorkspacesApi
                 $"User {userId} is not a member of contract {access.Contract.Id}; add them with PATCH /v2/contracts/{access.Contract.Id}/members/{userId} first."));
         }
         var current = await services.Memberships.MembersAsync(ScopeKind.Workspace, access.Workspace.Id, cancellationToken);
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.WorkspacesScope, userId,
+            current.FirstOrDefault(m => m.UserId == userId)?.RoleList ?? [], roles);
+        var lastOwner = ApiError.Conflict("/data/attributes/roles", "A workspace must keep at least one Owner.");
         if (!roles.Contains(RoleCatalog.Owner) && Members.IsLastOwner(current, userId))
         {
-            throw new ApiException(ApiError.Conflict("/data/attributes/roles", "A workspace must keep at least one Owner."));
+            throw new ApiException(lastOwner);
         }
-        var membership = await services.Memberships.SetAsync(ScopeKind.Workspace, access.Workspace.Id, userId, roles, access.Contract.Id, cancellationToken);
+        var membership = await services.Memberships.SetKeepingAnOwnerAsync(ScopeKind.Workspace, access.Workspace.Id, userId, roles, access.Contract.Id,
+            cancellationToken) ?? throw new ApiException(lastOwner);
         return JsonApiResults.Ok(Document.Of(Members.WorkspaceMember(new Members.Member(membership, user))));
     }
 
@@ -202,19 +207,24 @@ public static class WorkspacesApi
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken))
             .Require(Permissions.WorkspacesWorkspaceEdit, Permissions.TenantWorkspaceEditMembership).RequireWritable();
         var current = await services.Memberships.MembersAsync(ScopeKind.Workspace, access.Workspace.Id, cancellationToken);
-        if (current.All(m => m.UserId != userId))
-        {
-            throw new ApiException(ApiError.NotFound("workspace member", userId, "USER_ID"));
-        }
+        var target = current.FirstOrDefault(m => m.UserId == userId)
+            ?? throw new ApiException(ApiError.NotFound("workspace member", userId, "USER_ID"));
+        AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.WorkspacesScope, userId, target.RoleList, []);
+        var lastOwner = ApiError.ForStatus(StatusCodes.Status409Conflict, "A workspace must keep at least one Owner.");
         if (Members.IsLastOwner(current, userId))
         {
-            throw new ApiException(ApiError.ForStatus(StatusCodes.Status409Conflict, "A workspace must keep at least one Owner."));
+            throw new ApiException(lastOwner);
         }
+        // Checked above for the plain answer, and again in the write, which another Owner's removal may have raced.
+        if (!await services.Memberships.RemoveKeepingAnOwnerAsync(ScopeKind.Workspace, access.Workspace.Id, userId, cancellationToken))
+        {
+            throw new ApiException(lastOwner);
+        }
+        // After the removal, so that a removal refused in the race above hands nothing over.
         foreach (var hook in hooks)
         {
             await hook.TransferOwnershipAsync(caller.TenantId, access.Workspace.Id, userId, caller.UserId, cancellationToken);
         }
-        await services.Memberships.RemoveAsync(ScopeKind.Workspace, access.Workspace.Id, userId, cancellationToken);
         return TypedResults.NoContent();
     }
 

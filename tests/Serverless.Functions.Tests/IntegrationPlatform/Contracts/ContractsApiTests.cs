@@ -247,6 +247,64 @@ public sealed class ContractsApiTests(ApiFixture api) : IClassFixture<ApiFixture
             || r.PartitionKey.Contains(workspace) || r.RowKey.Contains(workspace));
     }
 
+    [Fact]
+    public async Task AContractAdminCannotMakeThemselvesOwnerOrRemoveTheOwner()
+    {
+        var owner = await api.CreateUserAsync();
+        var admin = await api.CreateUserAsync();
+        var third = await api.CreateUserAsync();
+        var contract = await api.CreateContractAsync(owner);
+        using var ownerClient = api.ClientFor(owner);
+        await ApiFixture.AddContractMemberAsync(ownerClient, contract, admin, "admin");
+        using var adminClient = api.ClientFor(admin);
+
+        var error = await (await adminClient.PatchAsync($"/v2/contracts/{contract}/members/{admin.Id}",
+            Json(new { data = new { type = "contract-member", attributes = new { roles = new[] { "admin", "owner" } } } }))).AssertErrorAsync(403);
+        Assert.Contains("owner", error["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await adminClient.PatchAsync($"/v2/contracts/{contract}/members/{third.Id}",
+            Json(new { data = new { type = "contract-member", attributes = new { roles = new[] { "owner" } } } }))).AssertErrorAsync(403);
+        await (await adminClient.PatchAsync($"/v2/contracts/{contract}/members/{owner.Id}",
+            Json(new { data = new { type = "contract-member", attributes = new { roles = new[] { "member" } } } }))).AssertErrorAsync(403);
+        await (await adminClient.DeleteAsync($"/v2/contracts/{contract}/members/{owner.Id}")).AssertErrorAsync(403);
+
+        var members = await (await ownerClient.GetAsync($"/v2/contracts/{contract}/members")).ReadJsonAsync();
+        Assert.Equal(["admin"], RolesOf(members, admin.Id));
+        Assert.Equal(["owner"], RolesOf(members, owner.Id));
+        Assert.DoesNotContain(members["data"]!.AsArray(), m => m!["id"]!.GetValue<string>() == third.Id);
+
+        // Lowering one's own roles is fine, and the Owner grants and removes owner.
+        var lowered = await (await adminClient.PatchAsync($"/v2/contracts/{contract}/members/{admin.Id}",
+            Json(new { data = new { type = "contract-member", attributes = new { roles = new[] { "member" } } } }))).ReadJsonAsync();
+        Assert.Equal(["member"], lowered["data"]!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        await ApiFixture.AddContractMemberAsync(ownerClient, contract, admin, "owner");
+        await ApiFixture.AddContractMemberAsync(ownerClient, contract, admin, "admin");
+    }
+
+    [Fact]
+    public async Task TwoOwnersRemovingEachOtherAtOnceLeaveAnOwner()
+    {
+        using var tenantAdmin = api.AdminClient();
+        for (var round = 0; round < 6; round++)
+        {
+            var first = await api.CreateUserAsync();
+            var second = await api.CreateUserAsync();
+            var contract = await api.CreateContractAsync(first);
+            using var firstClient = api.ClientFor(first);
+            using var secondClient = api.ClientFor(second);
+            await ApiFixture.AddContractMemberAsync(firstClient, contract, second, "owner");
+
+            var answers = await Task.WhenAll(
+                firstClient.DeleteAsync($"/v2/contracts/{contract}/members/{second.Id}"),
+                secondClient.DeleteAsync($"/v2/contracts/{contract}/members/{first.Id}"));
+            Assert.All(answers, a => Assert.Contains((int)a.StatusCode, new[] { 204, 404, 409 }));
+            var members = await (await tenantAdmin.GetAsync($"/v2/contracts/{contract}/members")).ReadJsonAsync();
+            Assert.Contains(members["data"]!.AsArray(), m => m!["attributes"]!["roles"]!.AsArray().Any(r => r!.GetValue<string>() == "owner"));
+        }
+    }
+
+    private static IEnumerable<string> RolesOf(System.Text.Json.Nodes.JsonObject members, string userId) =>
+        members["data"]!.AsArray().Single(m => m!["id"]!.GetValue<string>() == userId)!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>());
+
     private async Task<int> ContractRowsAsync() => (await api.RowsAsync(StorageLayout.Tables.Contracts)).Count;
 }
 

@@ -161,6 +161,26 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task AContractAdminOutsideTheWorkspaceCannotListItsCredentials()
+    {
+        var s = await SetUpAsync();
+        var id = await CreateAsync(s);
+        var contractAdmin = await api.CreateUserAsync();
+        await ApiFixture.AddContractMemberAsync(s.Client, s.Contract, contractAdmin, "admin");
+        using var adminClient = api.ClientFor(contractAdmin);
+        await (await adminClient.GetAsync($"/v2/credentials/{id}")).AssertErrorAsync(404);
+        var response = await adminClient.GetAsync($"/v2/credentials?workspace_id={s.Workspace}");
+        await response.AssertErrorAsync(404);
+        Assert.DoesNotContain(Token, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Tenant admins read them, as they read one.
+        using var tenantAdmin = api.AdminClient();
+        var list = await (await tenantAdmin.GetAsync($"/v2/credentials?workspace_id={s.Workspace}")).ReadJsonAsync();
+        Assert.Equal(Token, Assert.Single(list["data"]!.AsArray())!["attributes"]!["keys"]!["apiToken"]!.GetValue<string>());
+        s.Client.Dispose();
+    }
+
+    [Fact]
     public async Task ASuspendedContractRefusesNewCredentials()
     {
         var s = await SetUpAsync();

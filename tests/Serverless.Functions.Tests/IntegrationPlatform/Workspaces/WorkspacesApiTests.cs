@@ -220,6 +220,69 @@ public sealed class WorkspacesApiTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
+    public async Task AWorkspaceAdminCannotMakeThemselvesOwnerOrRemoveTheOwner()
+    {
+        var (owner, member, contract, workspace) = await SetUpAsync();
+        var third = await api.CreateUserAsync();
+        using var ownerClient = api.ClientFor(owner);
+        await ApiFixture.AddContractMemberAsync(ownerClient, contract, third, "member");
+        await ApiFixture.AddWorkspaceMemberAsync(ownerClient, workspace, member, "admin");
+        using var adminClient = api.ClientFor(member);
+
+        var error = await (await adminClient.PatchAsync($"/v2/workspaces/{workspace}/members/{member.Id}",
+            Json(new { data = new { type = "member", id = member.Id, attributes = new { roles = new[] { "owner" } } } }))).AssertErrorAsync(403);
+        Assert.Contains("owner", error["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await (await adminClient.PatchAsync($"/v2/workspaces/{workspace}/members/{third.Id}",
+            Json(new { data = new { type = "member", id = third.Id, attributes = new { roles = new[] { "owner" } } } }))).AssertErrorAsync(403);
+        await (await adminClient.DeleteAsync($"/v2/workspaces/{workspace}/members/{owner.Id}")).AssertErrorAsync(403);
+
+        var members = await (await ownerClient.GetAsync($"/v2/workspaces/{workspace}/members")).ReadJsonAsync();
+        Assert.Equal(["admin"], RolesOf(members, member.Id));
+        Assert.Equal(["owner"], RolesOf(members, owner.Id));
+        Assert.Equal(2, members["data"]!.AsArray().Count);
+        // A secret's value is the Owner's to read, and stays so.
+        await (await adminClient.GetAsync($"/v2/workspaces/{workspace}/secrets")).AssertErrorAsync(403);
+
+        var lowered = await (await adminClient.PatchAsync($"/v2/workspaces/{workspace}/members/{member.Id}",
+            Json(new { data = new { type = "member", id = member.Id, attributes = new { roles = new[] { "guest" } } } }))).ReadJsonAsync();
+        Assert.Equal(["guest"], lowered["data"]!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task AnEmptyPatchDoesNotReadAWorkspaceItsCallerMayNotGet()
+    {
+        var (_, member, _, workspace) = await SetUpAsync();
+        using var memberClient = api.ClientFor(member);
+        await (await memberClient.GetAsync($"/v2/workspaces/{workspace}")).AssertErrorAsync(403);
+        var response = await memberClient.PatchAsync($"/v2/workspaces/{workspace}", Json(new { data = new { type = "workspace", attributes = new { } } }));
+        await response.AssertErrorAsync(403);
+        Assert.DoesNotContain("\"name\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoOwnersRemovingEachOtherAtOnceLeaveAnOwner()
+    {
+        using var tenantAdmin = api.AdminClient();
+        for (var round = 0; round < 6; round++)
+        {
+            var (first, second, contract, workspace) = await SetUpAsync();
+            using var firstClient = api.ClientFor(first);
+            using var secondClient = api.ClientFor(second);
+            await ApiFixture.AddWorkspaceMemberAsync(firstClient, workspace, second, "owner");
+
+            var answers = await Task.WhenAll(
+                firstClient.DeleteAsync($"/v2/workspaces/{workspace}/members/{second.Id}"),
+                secondClient.DeleteAsync($"/v2/workspaces/{workspace}/members/{first.Id}"));
+            Assert.All(answers, a => Assert.Contains((int)a.StatusCode, new[] { 204, 404, 409 }));
+            var members = await (await tenantAdmin.GetAsync($"/v2/workspaces/{workspace}/members")).ReadJsonAsync();
+            Assert.Contains(members["data"]!.AsArray(), m => m!["attributes"]!["roles"]!.AsArray().Any(r => r!.GetValue<string>() == "owner"));
+        }
+    }
+
+    private static IEnumerable<string> RolesOf(System.Text.Json.Nodes.JsonObject members, string userId) =>
+        members["data"]!.AsArray().Single(m => m!["id"]!.GetValue<string>() == userId)!["attributes"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>());
+
+    [Fact]
     public async Task DeletingAWorkspaceAnswers204AndHidesItAtOnce()
     {
         var (owner, member, contract, workspace) = await SetUpAsync();
