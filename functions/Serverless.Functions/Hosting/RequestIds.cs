@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Serverless.Functions.Hosting;
 
 /// <summary>
-/// Every response carries <c>X-Request-Id</c>, and every error body repeats it, so that a user's report can be found
+/// Every response carries <c>X-Request-Id</c>, and every error body but Cachet's repeats it, so that a user's report can be found
 /// in the logs. A caller's own id is kept when it is short and plain, so ids can be traced across services.
 /// </summary>
 public static partial class RequestIds

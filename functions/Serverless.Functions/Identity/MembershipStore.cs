@@ -43,6 +43,11 @@ public sealed class MembershipStore(StorageAccount storage)
 
     public async Task<MembershipEntity?> GetAsync(ScopeKind kind, string scopeId, string userId, CancellationToken cancellationToken = default)
     {
+        // The ids come from paths and bodies; one that is no id names no membership, and must not reach storage as a key.
+        if (!Ids.IsValid(scopeId) || !Ids.IsValid(userId))
+        {
+            return null;
+        }
         var found = await table.GetEntityIfExistsAsync<MembershipEntity>(ScopeKey(kind, scopeId), userId, cancellationToken: cancellationToken);
         return found.HasValue ? found.Value : null;
     }

@@ -5,8 +5,10 @@ using Serverless.Functions.Storage;
 namespace Serverless.Functions.Identity;
 
 // Users:      PK = tenantId,        RK = userId   → the user; a tenant's users are one partition, listed oldest first.
-// UserEmails: PK = lower-case email, RK = ""      → tenantId, userId. Basic auth names only an email, so emails are
-//                                                   unique across tenants; inserting this row claims the email.
+// UserEmails: PK = SHA-256(lower-case email) hex, RK = "" → tenantId, userId. Basic auth names only an email, so emails
+//                                                   are unique across tenants; inserting this row claims the email. It is
+//                                                   hashed because a valid address may hold '/', '#' or '?', which Table
+//                                                   storage refuses in keys (bootstrap adopts a claim keyed by the email).
 // ApiKeys:    PK = SHA-256(key) hex, RK = ""      → tenantId, userId. X-Cachet-Token and Squadcast's refresh token carry
 //                                                   a key without an email, so keys are found by their hash.
 // Tenants:    PK = "tenant",         RK = tenantId → the tenant.
@@ -75,8 +77,17 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
 
     public static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 
+    /// <summary>The UserEmails key of an email: the hex SHA-256 of its normalized form, which Table storage always accepts.</summary>
+    private static string EmailKey(string email) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(NormalizeEmail(email))));
+
     public async Task<UserEntity?> GetAsync(string tenantId, string userId, CancellationToken cancellationToken = default)
     {
+        // The id may come from a path or a body; one that is no id names no user, and must not reach storage as a key.
+        if (!Ids.IsValid(userId))
+        {
+            return null;
+        }
         var found = await users.GetEntityIfExistsAsync<UserEntity>(tenantId, userId, cancellationToken: cancellationToken);
         return found.HasValue ? found.Value : null;
     }
@@ -113,7 +124,7 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
     public async Task<UserEntity> CreateAsync(NewUser user, CancellationToken cancellationToken = default)
     {
         var email = NormalizeEmail(user.Email);
-        var claim = new IndexEntity { PartitionKey = email, RowKey = "", TenantId = user.TenantId, UserId = Ids.New(time) };
+        var claim = new IndexEntity { PartitionKey = EmailKey(email), RowKey = "", TenantId = user.TenantId, UserId = Ids.New(time) };
         try
         {
             await emails.AddEntityAsync(claim, cancellationToken);
@@ -131,8 +142,8 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
     /// </summary>
     public async Task<UserEntity> EnsureAsync(string tenantName, NewUser user, CancellationToken cancellationToken = default)
     {
-        var email = NormalizeEmail(user.Email);
-        var existing = await emails.GetEntityIfExistsAsync<IndexEntity>(email, "", cancellationToken: cancellationToken);
+        var key = EmailKey(user.Email);
+        var existing = await emails.GetEntityIfExistsAsync<IndexEntity>(key, "", cancellationToken: cancellationToken);
         IndexEntity claim;
         if (existing.HasValue)
         {
@@ -140,7 +151,14 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
         }
         else
         {
-            claim = new IndexEntity { PartitionKey = email, RowKey = "", TenantId = Ids.New(time), UserId = Ids.New(time) };
+            // A claim written before emails were hashed (keyed by the email itself) keeps its tenant and user.
+            var email = NormalizeEmail(user.Email);
+            var legacy = email.IndexOfAny(['/', '\\', '#', '?']) < 0 && !email.Any(char.IsControl)
+                ? await emails.GetEntityIfExistsAsync<IndexEntity>(email, "", cancellationToken: cancellationToken)
+                : null;
+            claim = legacy is { HasValue: true }
+                ? new IndexEntity { PartitionKey = key, RowKey = "", TenantId = legacy.Value!.TenantId, UserId = legacy.Value.UserId }
+                : new IndexEntity { PartitionKey = key, RowKey = "", TenantId = Ids.New(time), UserId = Ids.New(time) };
             await emails.AddEntityAsync(claim, cancellationToken);
         }
         await EnsureTenantAsync(claim.TenantId, tenantName, cancellationToken);
@@ -185,7 +203,7 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
     /// <summary>A claim whose user row was never written (a crash right after claiming) may be reused by the same tenant.</summary>
     private async Task<IndexEntity?> TakeOverAbandonedClaimAsync(string email, string tenantId, CancellationToken cancellationToken)
     {
-        var claim = (await emails.GetEntityAsync<IndexEntity>(email, "", cancellationToken: cancellationToken)).Value;
+        var claim = (await emails.GetEntityAsync<IndexEntity>(EmailKey(email), "", cancellationToken: cancellationToken)).Value;
         if (claim.TenantId != tenantId || await GetAsync(claim.TenantId, claim.UserId, cancellationToken) is not null)
         {
             return null;

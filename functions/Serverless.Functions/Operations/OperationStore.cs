@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Operations;
@@ -48,6 +49,10 @@ public sealed class OperationStore(StorageAccount storage)
 
     public async Task<OperationEntity?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
+        if (!Ids.IsValid(id))
+        {
+            return null;
+        }
         var found = await table.GetEntityIfExistsAsync<OperationEntity>(id, "", cancellationToken: cancellationToken);
         return found.HasValue ? found.Value : null;
     }

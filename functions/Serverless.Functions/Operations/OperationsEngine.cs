@@ -121,10 +121,12 @@ public sealed class OperationsEngine(
                 return;
             }
             operation.Status = OperationStatus.Failed;
-            operation.Error = error is Errors.ApiException api ? api.Message : $"{error.GetType().Name}: {error.Message}";
+            // Any other exception's message may carry storage's response or a host name: the caller gets the id to quote,
+            // and the log keeps the detail under that id.
+            operation.Error = error is Errors.ApiException api ? api.Message : $"The operation failed; quote operation id {operation.Id} when reporting it.";
             operation.Completed = operation.Updated = time.GetUtcNow();
             await store.UpdateAsync(operation, cancellationToken);
-            logger.LogWarning("Operation {OperationId} ({Kind}) failed: {Reason}", operation.Id, operation.Kind, operation.Error);
+            logger.LogWarning(error, "Operation {OperationId} ({Kind}) failed: {Reason}", operation.Id, operation.Kind, operation.Error);
         });
 
     private static string ParseId(string message)

@@ -47,6 +47,13 @@ public static class StatusPageHtml
         return new PageView(page, CachetPage.PublicUrl(context.Request, page), new CachetClock(TimeZoneInfo.Utc, time.GetUtcNow()));
     }
 
+    /// <summary>
+    /// Whether a guest sees the component: enabled, and not in a group for authenticated users only (as the Cachet API
+    /// hides those groups from guests). A component whose group is gone shows among the ungrouped ones.
+    /// </summary>
+    private static bool GuestSees(StatusComponent component, IReadOnlyList<StatusGroup> groups) =>
+        component.Enabled && groups.FirstOrDefault(g => g.Id == component.GroupId) is not { Visibility: not Visibility.Public };
+
     private static RazorComponentResult<T> Html<T>(object parameters) where T : Microsoft.AspNetCore.Components.IComponent => new(parameters) { ContentType = HtmlType };
 
     public static async Task<RazorComponentResult<OverviewPage>> Overview(HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
@@ -78,7 +85,7 @@ public static class StatusPageHtml
             Status = status,
             Subscribed = context.Request.Query.ContainsKey("subscribed"),
             Groups = groups.Where(g => g.Visibility == Visibility.Public).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList(),
-            Components = components.Where(c => c.Enabled).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList(),
+            Components = components.Where(c => GuestSees(c, groups)).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList(),
             Metrics = metrics,
             Incidents = incidents.Where(i => i.Visibility == Visibility.Public).ToList(),
             Updates = updates,
@@ -141,7 +148,8 @@ public static class StatusPageHtml
     {
         var view = await ViewAsync(context);
         var component = await store.GetAsync<StatusComponent>(view.Page.PageId, CachetPage.Id(id), cancellationToken);
-        if (component is null || !component.Enabled)
+        var group = component is { GroupId: > 0 } ? await store.GetAsync<StatusGroup>(view.Page.PageId, component.GroupId, cancellationToken) : null;
+        if (component is null || !GuestSees(component, group is null ? [] : [group]))
         {
             throw new ApiException(ApiError.ForStatus(404, "There is no such component."));
         }

@@ -108,6 +108,23 @@ public sealed class StatusPagesTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task GuestsOnThePublicPageDoNotSeeComponentsOfAGroupForAuthenticatedUsersOnly()
+    {
+        using var client = api.CachetClient();
+        using var guest = api.AnonymousClient();
+        var name = $"Internal-{Guid.NewGuid():N}";
+        var group = await client.PostDataAsync("/api/v1/components/groups", new { name = $"Staff-{Guid.NewGuid():N}", visible = 0 });
+        var component = await client.PostDataAsync("/api/v1/components", new { name, status = 4, group_id = group.Id() });
+        await client.PostDataAsync("/api/v1/schedules", new { name = "Window", message = "m", status = 0, scheduled_at = "2099-01-01 10:00", components = new[] { component.Id() } });
+
+        var page = await guest.GetStringAsync("/status");
+        Assert.DoesNotContain(name, page);
+        Assert.DoesNotContain(group["name"]!.GetValue<string>(), page);
+        Assert.Equal(HttpStatusCode.NotFound, (await guest.GetAsync($"/status/components/{component.Id()}/shield")).StatusCode);
+        Assert.DoesNotContain(name, await guest.GetStringAsync("/status/feed.atom"));
+    }
+
+    [Fact]
     public async Task RawHtmlAndScriptLinksInAnIncidentMessageShowAsTextOnThePublicPage()
     {
         using var client = api.CachetClient();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
@@ -13,7 +14,7 @@ namespace Serverless.Functions.IntegrationPlatform.Credentials;
 /// <summary>
 /// Credentials (CR-1..CR-5). The seed names no permission for the reads: members
 /// of the workspace read its credentials, keys included, as the seed's examples show them; changes need
-/// workspaces.credential.edit. The keys must fit the component's <c>credentials.fields</c>.
+/// workspaces.credential.edit. The keys are free-form; verification checks them against the component.
 /// </summary>
 public static class CredentialsApi
 {
@@ -74,7 +75,7 @@ public static class CredentialsApi
             ?? throw new ApiException(ApiError.InvalidField("/data/relationships/component", $"No component with id '{componentId}' exists."));
         var workspace = (await access.WorkspaceAsync(caller, workspaceId, cancellationToken))
             .Require(Permissions.WorkspacesCredentialEdit).RequireWritable().Workspace;
-        var keys = CheckKeys(component, input.Attributes.Keys ?? []);
+        var keys = CheckKeys(input.Attributes.Keys ?? []);
         var rules = new AttributeRules();
         var name = rules.MaxLength(input.Attributes.Name, "name") is { Length: > 0 } given ? given : $"{component.Descriptor["title"]} credential";
         rules.ThrowIfAny();
@@ -97,7 +98,7 @@ public static class CredentialsApi
     /// <summary>CR-4: the name and the vpn agent change when given; <c>keys</c>, when given, replace the old keys entirely.</summary>
     [EndpointId("CR-4")]
     public static async Task<JsonHttpResult<Document>> UpdateCredential(string id, HttpRequest request, Caller caller, AccessControl access,
-        CredentialStore credentials, ComponentCatalog catalog, CancellationToken cancellationToken)
+        CredentialStore credentials, CancellationToken cancellationToken)
     {
         var (credential, _) = await FindAsync(id, caller, access, credentials, write: true, cancellationToken);
         var input = await JsonApiBody.ReadAsync<CredentialInput>(request, Type, cancellationToken);
@@ -109,7 +110,7 @@ public static class CredentialsApi
         var rules = new AttributeRules();
         var name = input.Attributes.Name is null ? null : rules.Required(input.Attributes.Name, "name");
         rules.ThrowIfAny();
-        var keys = input.Attributes.Keys is null ? null : credentials.SealKeys(CheckKeys(catalog.Find(credential.ComponentId)!, input.Attributes.Keys));
+        var keys = input.Attributes.Keys is null ? null : credentials.SealKeys(CheckKeys(input.Attributes.Keys));
         var vpnAgent = JsonApiBody.RelationshipId(input.Relationships, "vpn_agent", "vpn-agent", required: false);
         var updated = await credentials.MutateAsync(caller.TenantId, credential.Id, c =>
         {
@@ -162,30 +163,29 @@ public static class CredentialsApi
         return workspace.IsMember || caller.IsTenantAdmin ? workspace : null;
     }
 
-    /// <summary>Keys must fit the component's credential fields: every required one present, no unknown ones.</summary>
-    private static JsonObject CheckKeys(BuiltInComponent component, JsonObject keys)
+    /// <summary>Keys the sealed column can hold; base64 and the seal's overhead must stay under a table property's 64 KiB.</summary>
+    private const int MaxKeysLength = 16 * 1024;
+
+    /// <summary>
+    /// Keys are free-form, as the seed's own example (host, username, password) is for a component that declares no
+    /// such fields; whether they fit the component is what <c>verify-credential</c> finds out. Only their shape is
+    /// checked here: named values that are strings, numbers, booleans or objects, small enough to seal.
+    /// </summary>
+    private static JsonObject CheckKeys(JsonObject keys)
     {
-        var fields = component.Descriptor["credentials"]?["fields"] as JsonObject;
-        if (component.Descriptor["credentials"] is null)
-        {
-            throw new ApiException(ApiError.InvalidField("/data/relationships/component", $"{component.RepoName} takes no credentials."));
-        }
         var rules = new AttributeRules();
-        foreach (var (name, field) in fields ?? [])
+        foreach (var (name, value) in keys)
         {
-            var required = field?["required"] is JsonValue r && (r.TryGetValue<bool>(out var b) ? b : r.ToString() == "true");
-            rules.Check(!required || keys[name] is not null, $"keys/{name}", $"'{name}' is required by {component.RepoName}.");
-        }
-        foreach (var (name, _) in keys)
-        {
-            rules.Check(fields?.ContainsKey(name) == true, $"keys/{name}",
-                $"'{name}' is not a credential field of {component.RepoName}: {string.Join(", ", fields?.Select(f => f.Key) ?? [])}.");
+            rules.Check(name.Length is > 0 and <= 100, "keys", "Each key needs a name of 1 to 100 characters.");
+            rules.Check(value?.GetValueKind() is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Object,
+                $"keys/{name}", $"'{name}' must be a string, a number, a boolean or an object.");
         }
         // The components call these addresses; anything but http(s) is refused here rather than at the first call.
         foreach (var name in new[] { "url", "baseUrl" })
         {
             rules.Check(keys[name] is null || OutboundHttp.IsHttpUrl(keys[name]!.ToString()), $"keys/{name}", $"'{name}' must be an absolute http(s) URL.");
         }
+        rules.Check(keys.ToJsonString().Length <= MaxKeysLength, "keys", $"'keys' must be at most {MaxKeysLength} characters of JSON.");
         rules.ThrowIfAny();
         return keys;
     }

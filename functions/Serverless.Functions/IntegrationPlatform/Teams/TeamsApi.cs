@@ -91,12 +91,18 @@ public static class TeamsApi
             }
             foreach (var (item, index) in items.Select((m, i) => (m, i)))
             {
-                var userId = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var i) ? i.GetString() : null;
-                if (userId is null || await memberships.GetAsync(ScopeKind.Contract, team.ContractId, userId, cancellationToken) is null)
+                var userId = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String
+                    ? i.GetString()
+                    : null;
+                if (!Ids.IsValid(userId))
+                {
+                    throw new ApiException(ApiError.InvalidField($"/data/relationships/members/data/{index}", "Each member needs an 'id': the id of a user, a string."));
+                }
+                if (await memberships.GetAsync(ScopeKind.Contract, team.ContractId, userId!, cancellationToken) is null)
                 {
                     throw new ApiException(ApiError.InvalidField($"/data/relationships/members/data/{index}", $"'{userId}' is not a member of the team's contract."));
                 }
-                members.Add(userId);
+                members.Add(userId!);
             }
         }
         var updated = await teams.MutateAsync(caller.TenantId, id, t =>

@@ -5,8 +5,9 @@ namespace Serverless.Functions.StatusPage.Cachet;
 
 /// <summary>
 /// The status page surface's error format: Cachet's <c>errors[]</c>, one object per error, or one 400
-/// whose <c>meta.details</c> lists every validation message. Each carries the request id in <c>meta</c>. The public
-/// HTML pages answer errors as a small HTML page instead.
+/// whose <c>meta.details</c> lists every validation message, and no other <c>meta</c>, as Cachet writes them: its
+/// clients parse these bodies. The request id travels in the <c>X-Request-Id</c> header. The public HTML pages answer
+/// errors as a small HTML page instead.
 /// </summary>
 public sealed class CachetErrorWriter : ISurfaceErrorWriter
 {
@@ -35,8 +36,8 @@ public sealed class CachetErrorWriter : ISurfaceErrorWriter
         }
         var validation = errors.Where(e => e.Code == "validation").ToList();
         var objects = validation.Count > 0
-            ? [Error(context, 400, "The given data failed to pass validation.", new JsonArray([.. validation.Select(e => (JsonNode)e.Detail)]))]
-            : errors.Select(e => Error(context, e.Status, Detail(e), null)).ToList();
+            ? [Error(400, "The given data failed to pass validation.", new JsonArray([.. validation.Select(e => (JsonNode)e.Detail)]))]
+            : errors.Select(e => Error(e.Status, Detail(e), null)).ToList();
         var body = new JsonObject { ["errors"] = new JsonArray([.. objects]) };
         context.Response.ContentType = CachetResults.ContentType;
         return context.Response.WriteAsync(body.ToJsonString(CachetResults.Json), context.RequestAborted);
@@ -46,20 +47,19 @@ public sealed class CachetErrorWriter : ISurfaceErrorWriter
         // The framework's own bodiless 4xx carry our generic default; Cachet's canned sentence fits its clients better.
         error.Detail == ApiError.ForStatus(error.Status).Detail ? Canned.GetValueOrDefault(error.Status, error.Detail) : error.Detail;
 
-    private static JsonObject Error(HttpContext context, int status, string detail, JsonArray? details)
+    private static JsonObject Error(int status, string detail, JsonArray? details)
     {
-        var meta = new JsonObject { ["request_id"] = context.TraceIdentifier };
-        if (details is not null)
-        {
-            meta["details"] = details;
-        }
-        return new JsonObject
+        var error = new JsonObject
         {
             ["id"] = Guid.NewGuid().ToString(),
             ["status"] = status,
             ["title"] = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
             ["detail"] = detail,
-            ["meta"] = meta,
         };
+        if (details is not null)
+        {
+            error["meta"] = new JsonObject { ["details"] = details };
+        }
+        return error;
     }
 }

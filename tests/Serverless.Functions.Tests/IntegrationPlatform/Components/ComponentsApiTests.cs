@@ -135,6 +135,23 @@ public sealed class ComponentsApiTests(ApiFixture api) : IClassFixture<ApiFixtur
         Assert.Empty(other["data"]!["attributes"]!["vars"]!.AsObject());
     }
 
+    [Fact]
+    public async Task EnvironmentVariablesAreNeverStoredInPlaintext()
+    {
+        var (owner, contract, _) = await SetUpAsync();
+        using var ownerClient = api.ClientFor(owner);
+        var id = await ComponentIdAsync(ownerClient, contract, "status-page");
+        var secret = $"env-secret-{Guid.NewGuid():N}";
+        using var admin = api.AdminClient();
+        await (await admin.PutAsync($"/v2/components/{id}/env", Json(new { data = new { type = "component-env", id, attributes = new { vars = new { API_TOKEN = secret } } } })))
+            .ReadJsonAsync();
+        var read = await (await admin.GetAsync($"/v2/components/{id}/env")).ReadJsonAsync();
+        Assert.Equal(secret, read["data"]!["attributes"]!["vars"]!["API_TOKEN"]!.GetValue<string>());
+        var raw = await api.RowsAsync(Serverless.Functions.Storage.StorageLayout.Tables.ComponentEnv);
+        Assert.Contains(raw, r => r.RowKey == id);
+        Assert.All(raw, r => Assert.DoesNotContain(secret, string.Join("|", r.Select(p => p.Value)), StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("""{"data":{"type":"component-env","attributes":{"vars":{"1BAD":"x"}}}}""", "/data/attributes/vars/1BAD")]
     [InlineData("""{"data":{"type":"component-env","attributes":{"vars":{"GOOD":5}}}}""", "/data/attributes/vars/GOOD")]

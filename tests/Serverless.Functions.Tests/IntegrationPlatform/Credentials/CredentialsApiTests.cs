@@ -70,6 +70,48 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task TheSeedsExampleWithFreeFormKeysIsCreatedForAComponentThatDeclaresNoCredentials()
+    {
+        var s = await SetUpAsync();
+        var body = """
+            {
+             "data":{
+               "type":"credential",
+               "attributes":{
+                 "name":"credname",
+                 "keys":{
+                   "host":"hostname",
+                   "username":"username",
+                   "password":"pass"
+                 }
+               },
+               "relationships":{
+                 "component":{
+                   "data":{
+                     "id":"56793fb4d8057406000000f7",
+                     "type":"component"
+                   }
+                 },
+                 "workspace":{
+                   "data":{
+                     "id":"59d341e9037f7200184a408b",
+                     "type":"workspace"
+                   }
+                 }
+               }
+             }
+           }
+           """.Replace("56793fb4d8057406000000f7", s.Router, StringComparison.Ordinal).Replace("59d341e9037f7200184a408b", s.Workspace, StringComparison.Ordinal);
+        var created = await (await s.Client.PostAsync("/v2/credentials", Json(body))).ReadJsonAsync(201);
+        var keys = created["data"]!["attributes"]!["keys"]!;
+        Assert.Equal("hostname", keys["host"]!.GetValue<string>());
+        Assert.Equal("pass", keys["password"]!.GetValue<string>());
+        var raw = await api.RowsAsync(StorageLayout.Tables.Credentials);
+        Assert.All(raw, r => Assert.DoesNotContain("hostname", string.Join("|", r.Select(p => p.Value)), StringComparison.Ordinal));
+        s.Client.Dispose();
+    }
+
+    [Fact]
     public async Task AnUnnamedCredentialGetsAName()
     {
         var s = await SetUpAsync();
@@ -103,10 +145,10 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
     [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example","apiToken":"y"}},"relationships":{"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/relationships/component")]
     [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example","apiToken":"y"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}}}}}""", "/data/relationships/workspace")]
     [InlineData("""{"data":{"type":"credential","attributes":{},"relationships":{"component":{"data":{"id":"aaaaaaaaaaaaaaaaaaaaaaaa","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/relationships/component")]
-    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/apiToken")]
-    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example","apiToken":"y","password":"z"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/password")]
+    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":["x"]}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/baseUrl")]
+    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"https://x.example","apiToken":null}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/apiToken")]
+    [InlineData("""{"data":{"type":"credential","attributes":{"keys":{"baseUrl":"ftp://x.example","apiToken":"y"}},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys/baseUrl")]
     [InlineData("""{"data":{"type":"credential","attributes":{"keys":"baseUrl=x"},"relationships":{"component":{"data":{"id":"SP","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/attributes/keys")]
-    [InlineData("""{"data":{"type":"credential","attributes":{},"relationships":{"component":{"data":{"id":"RT","type":"component"}},"workspace":{"data":{"id":"WS","type":"workspace"}}}}}""", "/data/relationships/component")]
     public async Task BadCredentialBodiesGet400NamingTheFieldAndCreateNothing(string json, string pointer)
     {
         var s = await SetUpAsync();
@@ -127,8 +169,8 @@ public sealed class CredentialsApiTests(ApiFixture api) : IClassFixture<ApiFixtu
         Assert.Equal("/data/id", error["source"]!["pointer"]!.GetValue<string>());
         error = await (await s.Client.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id = "aaaaaaaaaaaaaaaaaaaaaaaa" } }))).AssertErrorAsync(409);
         Assert.Equal("/data/id", error["source"]!["pointer"]!.GetValue<string>());
-        error = await (await s.Client.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id, attributes = new { keys = new { baseUrl = "https://x.example" } } } }))).AssertErrorAsync(400);
-        Assert.Equal("/data/attributes/keys/apiToken", error["source"]!["pointer"]!.GetValue<string>());
+        error = await (await s.Client.PatchAsync($"/v2/credentials/{id}", Json(new { data = new { type = "credential", id, attributes = new { keys = new { baseUrl = new[] { "x" } } } } }))).AssertErrorAsync(400);
+        Assert.Equal("/data/attributes/keys/baseUrl", error["source"]!["pointer"]!.GetValue<string>());
         error = await (await s.Client.GetAsync("/v2/credentials")).AssertErrorAsync(400);
         Assert.Equal("workspace_id", error["source"]!["parameter"]!.GetValue<string>());
         s.Client.Dispose();

@@ -334,4 +334,28 @@ public sealed class UsersApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Empty(list["data"]!.AsArray());
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/v2/users/me")).StatusCode);
     }
+
+    [Theory]
+    [InlineData("a#b")]
+    [InlineData("a/b")]
+    [InlineData("a?b")]
+    public async Task AnEmailWithCharactersTableKeysForbidIsRegisteredFoundAndAuthenticates(string local)
+    {
+        using var admin = api.AdminClient();
+        var email = $"{local}-{Guid.NewGuid():N}@{api.Prefix}.example.com";
+        var created = await (await admin.PostAsync("/v2/users", Json(new
+        {
+            data = new { type = "user", attributes = new { first_name = "Odd", last_name = "Address", email } },
+        }))).ReadJsonAsync(201);
+        var id = created["data"]!["id"]!.GetValue<string>();
+        using var client = api.ClientFor(email, created["meta"]!["api_key"]!.GetValue<string>());
+        var me = await (await client.GetAsync("/v2/users/me")).ReadJsonAsync();
+        Assert.Equal(id, me["data"]!["id"]!.GetValue<string>());
+        var list = await (await admin.GetAsync($"/v2/users?email={Uri.EscapeDataString(email)}")).ReadJsonAsync();
+        Assert.Equal(id, Assert.Single(list["data"]!.AsArray())!["id"]!.GetValue<string>());
+        await (await admin.PostAsync("/v2/users", Json(new
+        {
+            data = new { type = "user", attributes = new { first_name = "Odd", last_name = "Again", email = email.ToUpperInvariant() } },
+        }))).AssertErrorAsync(409);
+    }
 }

@@ -420,4 +420,19 @@ public sealed class CachetApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         await client.PutAsJsonAsync($"{path}/components/{a.Id()}", new { status = 4 });
         Assert.Equal(("danger", "Some systems are experiencing major issues"), await Status());
     }
+
+    [Fact]
+    public async Task ErrorBodiesAreCachetsOwnWithTheRequestIdOnlyInTheHeader()
+    {
+        using var guest = api.AnonymousClient();
+        var notFound = await guest.GetAsync("/api/v1/components/999999");
+        var error = await notFound.AssertCachetErrorAsync(404);
+        Assert.Null(error["meta"]);
+        var unauthorized = await guest.PostAsJsonAsync("/api/v1/components", new { name = "X", status = 1 });
+        Assert.Null((await unauthorized.AssertCachetErrorAsync(401))["meta"]);
+        using var client = api.CachetClient();
+        var invalid = await client.PostAsJsonAsync("/api/v1/components", new { status = 1 });
+        var details = await invalid.AssertValidationAsync();
+        Assert.NotEmpty(details);
+    }
 }
