@@ -14,7 +14,8 @@ namespace Serverless.Functions.IntegrationPlatform.Resources;
 /// to and GET them back, both valid for <c>expires</c> seconds (<c>SIGNED_URL_EXPIRES_SECONDS</c>, default 18000 as in
 /// the seed's example). The answer is not JSON:API, as in the seed. Any authenticated user may ask: the blob is new,
 /// named under the caller's tenant, and reachable only through the URLs. Each user may ask for
-/// <c>SIGNED_URL_QUOTA_PER_HOUR</c> pairs an hour.
+/// <c>SIGNED_URL_QUOTA_PER_HOUR</c> pairs an hour. A SAS cannot cap an upload's size, so uploads larger than
+/// <c>SIGNED_URL_MAX_BYTES</c> are deleted by <see cref="ExpiredUploadsCleanup"/> on its next run.
 /// </summary>
 public static class StorageApi
 {

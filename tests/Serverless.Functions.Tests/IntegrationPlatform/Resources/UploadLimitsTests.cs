@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.Tests.Infrastructure;
 
@@ -63,5 +64,38 @@ public sealed class SignedUrlQuotaTests(SignedUrlQuotaFixture api) : IClassFixtu
         {
             Assert.Equal(HttpStatusCode.OK, (await neighbour.PostAsync(SignedUrl, null)).StatusCode);
         }
+    }
+}
+
+/// <summary>A size limit small enough to pass in a test; on the real clock, so uploads are nowhere near their expiry.</summary>
+public sealed class UploadSizeLimitFixture : ApiFixture
+{
+    public const int MaxBytes = 1024;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting(ExpiredUploadsCleanup.MaxBytesSetting, MaxBytes.ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed class UploadSizeLimitTests(UploadSizeLimitFixture api) : IClassFixture<UploadSizeLimitFixture>
+{
+    private static readonly HttpClient Blobs = new();
+
+    [Fact]
+    public async Task TheCleanupJobDeletesAnUploadLargerThanTheLimitBeforeItsExpiryAndKeepsOneWithin()
+    {
+        using var client = api.AdminClient();
+        var large = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
+        var small = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
+        var smallBytes = new byte[UploadSizeLimitFixture.MaxBytes / 2];
+        Assert.Equal(HttpStatusCode.Created, (await StorageApiTests.PutAsync(large["put_url"]!.GetValue<string>(), new byte[UploadSizeLimitFixture.MaxBytes * 2])).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await StorageApiTests.PutAsync(small["put_url"]!.GetValue<string>(), smallBytes)).StatusCode);
+
+        await api.Services.GetRequiredService<ExpiredUploadsCleanup>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Blobs.GetAsync(large["get_url"]!.GetValue<string>())).StatusCode);
+        Assert.Equal(smallBytes, await Blobs.GetByteArrayAsync(small["get_url"]!.GetValue<string>()));
     }
 }
