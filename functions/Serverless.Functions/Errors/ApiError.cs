@@ -57,6 +57,9 @@ public sealed class ApiException(IReadOnlyList<ApiError> errors) : Exception(err
 
     public IReadOnlyList<ApiError> Errors { get; } = errors;
 
+    /// <summary>For a refusal that lifts at a known time (a 429, a 503): sent as <c>Retry-After</c>, in whole seconds.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>The response status: the errors' own when they agree, else the most general of their class.</summary>
     public int Status => Errors.Select(e => e.Status).Distinct().Count() == 1 ? Errors[0].Status : Errors.Max(e => e.Status) / 100 * 100;
 }

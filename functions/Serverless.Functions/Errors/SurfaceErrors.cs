@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -48,6 +49,10 @@ public sealed class ApiExceptionHandler(SurfaceErrors surfaces, ILogger<ApiExcep
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, errors) = Translate(context, exception);
+        if (exception is ApiException { RetryAfter: { } wait })
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
         await surfaces.WriteAsync(context, status, errors);
         return true;
     }

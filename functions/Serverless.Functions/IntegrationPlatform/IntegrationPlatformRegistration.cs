@@ -24,6 +24,7 @@ public static class IntegrationPlatformRegistration
         services.AddSurfaceErrorWriter<JsonApiErrorWriter>();
 
         services.AddSingleton<SignedUrls>();
+        services.AddSingleton<UploadQuotaStore>();
         services.AddTimerJob<ExpiredUploadsCleanup>(ExpiredUploadsCleanup.Name, ExpiredUploadsCleanup.Interval);
 
         services.AddSingleton<ComponentEnvStore>();

@@ -4,26 +4,41 @@ using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.IntegrationPlatform.Resources;
 
-/// <summary>Every ten minutes, deletes uploads whose signed URLs have expired (their expiry is in their name).</summary>
-public sealed class ExpiredUploadsCleanup(StorageAccount storage, TimeProvider time, ILogger<ExpiredUploadsCleanup> logger) : ITimerJob
+/// <summary>
+/// Every ten minutes, deletes uploads whose signed URLs have expired (their expiry is in their name), and uploads larger
+/// than <c>SIGNED_URL_MAX_BYTES</c> at once: a SAS cannot cap an upload's size, so this bounds how long an oversized
+/// one lives to one interval.
+/// </summary>
+public sealed class ExpiredUploadsCleanup(StorageAccount storage, IConfiguration configuration, TimeProvider time, ILogger<ExpiredUploadsCleanup> logger)
+    : ITimerJob
 {
     public const string Name = "ExpiredUploadsCleanup";
+    public const string MaxBytesSetting = "SIGNED_URL_MAX_BYTES";
+    public const long DefaultMaxBytes = 100 * 1024 * 1024;
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
+
+    private readonly long maxBytes = UploadQuotaStore.PositiveSetting(configuration, MaxBytesSetting, DefaultMaxBytes);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var container = storage.Container(StorageLayout.Containers.Uploads);
-        var deleted = 0;
+        var expired = 0;
+        var oversized = 0;
         await foreach (var blob in container.GetBlobsAsync(cancellationToken: cancellationToken))
         {
             if (ExpiresAt(blob.Name) is { } expires && expires < now)
             {
                 await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
-                deleted++;
+                expired++;
+            }
+            else if (blob.Properties.ContentLength > maxBytes)
+            {
+                await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+                oversized++;
             }
         }
-        logger.LogInformation("Deleted {Count} expired uploads", deleted);
+        logger.LogInformation("Deleted {Expired} expired and {Oversized} oversized uploads", expired, oversized);
     }
 
     internal static long? ExpiresAt(string name)
