@@ -25,19 +25,12 @@ public sealed class AttributeRules
         {
             Add(name, $"'{name}' must be at most {maxLength} characters.");
         }
-        else if (trimmed is not null && HasControl(trimmed, multiLine: false))
+        else if (trimmed is not null && ControlCharacters.In(trimmed, multiLine: false))
         {
             Add(name, $"'{name}' must be one line of text, without control characters.");
         }
         return trimmed;
     }
-
-    /// <summary>
-    /// Whether <paramref name="text"/> holds a control character: any, for one-line fields (names, emails: a CR/LF
-    /// there breaks mail headers), or any but tab, CR and LF for the rest (XML, as in the Atom feed, cannot hold them).
-    /// </summary>
-    public static bool HasControl(string text, bool multiLine) =>
-        text.Any(c => char.IsControl(c) && !(multiLine && c is '\n' or '\r' or '\t'));
 
     /// <summary>
     /// Every string in the attributes, at any depth and keys included, is checked for control characters other than
@@ -58,14 +51,14 @@ public sealed class AttributeRules
     {
         switch (element.ValueKind)
         {
-            case JsonValueKind.String when HasControl(element.GetString()!, multiLine: true):
+            case JsonValueKind.String when ControlCharacters.In(element.GetString()!, multiLine: true):
                 errors.Add(ApiError.InvalidField(pointer, $"'{pointer["/data/attributes/".Length..]}' must not contain control characters."));
                 break;
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
                     var at = pointer + "/" + property.Name.Replace("~", "~0").Replace("/", "~1");
-                    if (HasControl(property.Name, multiLine: false))
+                    if (ControlCharacters.In(property.Name, multiLine: false))
                     {
                         errors.Add(ApiError.InvalidField(at, "Member names must not contain control characters."));
                         continue;

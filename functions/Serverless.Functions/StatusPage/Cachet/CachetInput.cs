@@ -154,16 +154,13 @@ public sealed class CachetRules(CachetInput input)
             Fail(key, $"The {Attribute(key)} may not be greater than {max} characters.");
             return null;
         }
-        if (HasControl(text, multiLine))
+        if (ControlCharacters.In(text, multiLine))
         {
             Fail(key, ControlMessage(key, multiLine));
             return null;
         }
         return text;
     }
-
-    public static bool HasControl(string text, bool multiLine) =>
-        text.Any(c => char.IsControl(c) && !(multiLine && c is '\n' or '\r' or '\t'));
 
     private static string ControlMessage(string key, bool multiLine) => multiLine
         ? $"The {Attribute(key)} may not contain control characters."
@@ -271,9 +268,9 @@ public sealed class CachetRules(CachetInput input)
 
     private static bool HasControlAnywhere(JsonNode? node) => node switch
     {
-        JsonObject obj => obj.Any(p => HasControl(p.Key, multiLine: false) || HasControlAnywhere(p.Value)),
+        JsonObject obj => obj.Any(p => ControlCharacters.In(p.Key, multiLine: false) || HasControlAnywhere(p.Value)),
         JsonArray array => array.Any(HasControlAnywhere),
-        JsonValue value => CachetInput.Scalar(value) is { } text && HasControl(text, multiLine: true),
+        JsonValue value => CachetInput.Scalar(value) is { } text && ControlCharacters.In(text, multiLine: true),
         _ => false,
     };
 
