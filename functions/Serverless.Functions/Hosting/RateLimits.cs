@@ -65,15 +65,6 @@ public static class RateLimits
             QueueLimit = 0,
         });
 
-    private static int Setting(IConfiguration configuration, string name, int fallback)
-    {
-        var text = configuration[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : throw new InvalidOperationException($"{name} must be a positive whole number of requests per minute, not '{text}'.");
-    }
+    private static int Setting(IConfiguration configuration, string name, int fallback) =>
+        (int)Settings.PositiveWholeNumber(configuration, name, fallback, int.MaxValue);
 }

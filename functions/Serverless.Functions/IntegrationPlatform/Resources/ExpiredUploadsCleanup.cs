@@ -17,7 +17,7 @@ public sealed class ExpiredUploadsCleanup(StorageAccount storage, IConfiguration
     public const long DefaultMaxBytes = 100 * 1024 * 1024;
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
 
-    private readonly long maxBytes = UploadQuotaStore.PositiveSetting(configuration, MaxBytesSetting, DefaultMaxBytes);
+    private readonly long maxBytes = Settings.PositiveWholeNumber(configuration, MaxBytesSetting, DefaultMaxBytes);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.IntegrationPlatform.Resources;
@@ -22,7 +23,7 @@ public sealed class UploadQuotaStore(StorageAccount storage, IConfiguration conf
     public const int DefaultQuota = 100;
 
     private readonly TableClient table = storage.Table(StorageLayout.Tables.UploadQuotas);
-    private readonly long quota = PositiveSetting(configuration, QuotaSetting, DefaultQuota);
+    private readonly long quota = Settings.PositiveWholeNumber(configuration, QuotaSetting, DefaultQuota);
 
     /// <summary>
     /// Counts one pair for the user in the current hour, or, with the hour's quota used up, returns how long until the
@@ -50,16 +51,4 @@ public sealed class UploadQuotaStore(StorageAccount storage, IConfiguration conf
             await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
             return null;
         });
-
-    internal static long PositiveSetting(IConfiguration configuration, string name, long fallback)
-    {
-        var text = configuration[name];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : throw new InvalidOperationException($"{name} must be a positive whole number, not '{text}'.");
-    }
 }
