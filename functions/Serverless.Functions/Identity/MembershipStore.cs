@@ -68,16 +68,9 @@ public sealed class MembershipStore(StorageAccount storage)
     public async Task<MembershipEntity> SetAsync(ScopeKind kind, string scopeId, string userId, IReadOnlyList<string> roles,
         string? contractId = null, CancellationToken cancellationToken = default)
     {
-        var row = new MembershipEntity
-        {
-            PartitionKey = ScopeKey(kind, scopeId),
-            RowKey = userId,
-            Roles = JsonSerializer.Serialize(roles, AppJson.Default.IEnumerableString),
-            ContractId = contractId,
-        };
+        var row = ScopeRow(kind, scopeId, userId, roles, contractId);
         await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
-        await table.UpsertEntityAsync(new MembershipEntity { PartitionKey = UserKey(userId), RowKey = ScopeKey(kind, scopeId), Roles = row.Roles, ContractId = contractId },
-            TableUpdateMode.Replace, cancellationToken);
+        await WriteIndexAsync(row, cancellationToken);
         return row;
     }
 
@@ -94,21 +87,27 @@ public sealed class MembershipStore(StorageAccount storage)
     public async Task<MembershipEntity?> SetKeepingAnOwnerAsync(ScopeKind kind, string scopeId, string userId, IReadOnlyList<string> roles,
         string? contractId = null, CancellationToken cancellationToken = default)
     {
-        var row = new MembershipEntity
-        {
-            PartitionKey = ScopeKey(kind, scopeId),
-            RowKey = userId,
-            Roles = JsonSerializer.Serialize(roles, AppJson.Default.IEnumerableString),
-            ContractId = contractId,
-        };
+        var row = ScopeRow(kind, scopeId, userId, roles, contractId);
         if (!await WriteKeepingAnOwnerAsync(kind, scopeId, userId, row, cancellationToken))
         {
             return null;
         }
-        await table.UpsertEntityAsync(new MembershipEntity { PartitionKey = UserKey(userId), RowKey = ScopeKey(kind, scopeId), Roles = row.Roles, ContractId = contractId },
-            TableUpdateMode.Replace, cancellationToken);
+        await WriteIndexAsync(row, cancellationToken);
         return row;
     }
+
+    private static MembershipEntity ScopeRow(ScopeKind kind, string scopeId, string userId, IReadOnlyList<string> roles, string? contractId) => new()
+    {
+        PartitionKey = ScopeKey(kind, scopeId),
+        RowKey = userId,
+        Roles = JsonSerializer.Serialize(roles, AppJson.Default.IEnumerableString),
+        ContractId = contractId,
+    };
+
+    /// <summary>The index row that lists the scope among the user's, written after the scope row it mirrors.</summary>
+    private Task WriteIndexAsync(MembershipEntity scopeRow, CancellationToken cancellationToken) =>
+        table.UpsertEntityAsync(new MembershipEntity { PartitionKey = UserKey(scopeRow.UserId), RowKey = scopeRow.PartitionKey, Roles = scopeRow.Roles, ContractId = scopeRow.ContractId },
+            TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>Removes the member unless they are the scope's last Owner; then it removes nothing and answers false.</summary>
     public async Task<bool> RemoveKeepingAnOwnerAsync(ScopeKind kind, string scopeId, string userId, CancellationToken cancellationToken = default)

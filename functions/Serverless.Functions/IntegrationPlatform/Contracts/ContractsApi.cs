@@ -268,13 +268,9 @@ public static class ContractsApi
         var current = await services.Memberships.MembersAsync(ScopeKind.Contract, access.Contract.Id, cancellationToken);
         AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.ContractsScope, userId,
             current.FirstOrDefault(m => m.UserId == userId)?.RoleList ?? [], roles);
-        var lastOwner = ApiError.Conflict("/data/attributes/roles", "A contract must keep at least one Owner.");
-        if (!roles.Contains(RoleCatalog.Owner) && Members.IsLastOwner(current, userId))
-        {
-            throw new ApiException(lastOwner);
-        }
+        // The write itself refuses to take the owner role from the last Owner, and then writes nothing.
         var membership = await services.Memberships.SetKeepingAnOwnerAsync(ScopeKind.Contract, access.Contract.Id, userId, roles,
-            cancellationToken: cancellationToken) ?? throw new ApiException(lastOwner);
+            cancellationToken: cancellationToken) ?? throw new ApiException(ApiError.Conflict("/data/attributes/roles", "A contract must keep at least one Owner."));
         return JsonApiResults.Ok(Document.Of(Members.ContractMember(new Members.Member(membership, user))));
     }
 

@@ -189,13 +189,9 @@ public static class WorkspacesApi
         var current = await services.Memberships.MembersAsync(ScopeKind.Workspace, access.Workspace.Id, cancellationToken);
         AccessControl.EnsureMayChangeRoles(caller, access.Membership, RoleCatalog.WorkspacesScope, userId,
             current.FirstOrDefault(m => m.UserId == userId)?.RoleList ?? [], roles);
-        var lastOwner = ApiError.Conflict("/data/attributes/roles", "A workspace must keep at least one Owner.");
-        if (!roles.Contains(RoleCatalog.Owner) && Members.IsLastOwner(current, userId))
-        {
-            throw new ApiException(lastOwner);
-        }
+        // The write itself refuses to take the owner role from the last Owner, and then writes nothing.
         var membership = await services.Memberships.SetKeepingAnOwnerAsync(ScopeKind.Workspace, access.Workspace.Id, userId, roles, access.Contract.Id,
-            cancellationToken) ?? throw new ApiException(lastOwner);
+            cancellationToken) ?? throw new ApiException(ApiError.Conflict("/data/attributes/roles", "A workspace must keep at least one Owner."));
         return JsonApiResults.Ok(Document.Of(Members.WorkspaceMember(new Members.Member(membership, user))));
     }
 
