@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using Azure.Data.Tables;
 using Serverless.Functions.Errors;
@@ -15,13 +16,14 @@ public static class EntitySize
     public const int MaxChars = 32_000;
     public const int MaxBytes = 64 * 1024;
 
+    /// <summary>Stores check on every write, so each entity type's text and binary properties are looked up once.</summary>
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> SizedProperties = new();
+
     public static T EnsureFits<T>(T entity) where T : ITableEntity
     {
         IEnumerable<(string Name, object? Value)> properties = entity is IDictionary<string, object> columns
             ? columns.Select(c => (c.Key, (object?)c.Value))
-            : entity.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
-                .Select(p => (p.Name, p.GetValue(entity)));
+            : SizedProperties.GetOrAdd(entity.GetType(), Sized).Select(p => (p.Name, p.GetValue(entity)));
         foreach (var (name, value) in properties)
         {
             var tooLarge = value switch
@@ -39,6 +41,11 @@ public static class EntitySize
         }
         return entity;
     }
+
+    private static PropertyInfo[] Sized(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && (p.PropertyType == typeof(string) || p.PropertyType == typeof(byte[]) || p.PropertyType == typeof(BinaryData)))
+            .ToArray();
 
     /// <summary>Columns are PascalCase; the wire names them snake_case.</summary>
     private static string FieldName(string column) =>
