@@ -47,7 +47,11 @@ public static class OutboundHttp
     public static HttpClient Create(IHttpClientFactory factory) => factory.CreateClient(ClientName);
 
     /// <summary>For input checks where a URL is stored: the only kind the client will call.</summary>
-    public static bool IsHttpUrl(string? value) => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+    public static bool IsHttpUrl(string? value) => TryHttpUrl(value, out _);
+
+    /// <summary>An absolute http(s) URL, the only kind the client will call; false for anything else.</summary>
+    public static bool TryHttpUrl(string? value, out Uri uri) =>
+        Uri.TryCreate(value, UriKind.Absolute, out uri!) && uri.Scheme is "http" or "https";
 
     /// <summary>The guard's refusal, when that is what <paramref name="exception"/> is or wraps.</summary>
     public static OutboundRefusedException? RefusalOf(Exception exception)

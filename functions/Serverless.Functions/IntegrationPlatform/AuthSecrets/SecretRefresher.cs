@@ -74,7 +74,7 @@ public sealed class SecretRefresher(AuthSecretStore secrets, AuthClientStore cli
     private async Task<JsonObject> GrantAsync(JsonObject client, string refreshToken, CancellationToken cancellationToken)
     {
         var address = client["refresh_token_uri"]?.ToString() is { Length: > 0 } refreshUri ? refreshUri : client["token_uri"]?.ToString();
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (!OutboundHttp.TryHttpUrl(address, out var uri))
         {
             throw new ComponentException("The client's token endpoint is not an http(s) URL.");
         }

@@ -47,7 +47,7 @@ public sealed class RestApiComponent(IHttpClientFactory http) : BuiltInComponent
         {
             return;
         }
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (!OutboundHttp.TryHttpUrl(url, out var uri))
         {
             throw new ComponentException($"'url' must be an absolute http(s) URL, not '{url}'.");
         }
@@ -140,7 +140,7 @@ public sealed class StatusPageComponent(IHttpClientFactory http) : BuiltInCompon
     private async Task<HttpResponseMessage> GetAsync(JsonObject cfg, string path, CancellationToken cancellationToken)
     {
         var baseUrl = Text(cfg, "baseUrl");
-        if (!Uri.TryCreate(baseUrl.TrimEnd('/') + "/", UriKind.Absolute, out var root) || root.Scheme is not ("http" or "https"))
+        if (!OutboundHttp.TryHttpUrl(baseUrl.TrimEnd('/') + "/", out var root))
         {
             throw new ComponentException($"'baseUrl' must be an absolute http(s) URL, not '{baseUrl}'.");
         }
