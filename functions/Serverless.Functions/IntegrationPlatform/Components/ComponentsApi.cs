@@ -2,13 +2,13 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.Executions;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Teams;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Tenancy;
-using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Components;
 

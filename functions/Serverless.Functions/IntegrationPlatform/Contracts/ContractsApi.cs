@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.Executions;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Operations;
 using Serverless.Functions.Tenancy;
-using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Contracts;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.Components;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
@@ -9,7 +10,6 @@ using Serverless.Functions.Operations;
 using Serverless.Functions.Runtime.Components;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
-using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Executions;
 

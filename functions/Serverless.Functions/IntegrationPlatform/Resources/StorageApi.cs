@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using Azure.Storage.Sas;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
-using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Resources;
 

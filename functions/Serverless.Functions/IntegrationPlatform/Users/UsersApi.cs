@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
-using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Users;
 

@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
-using Serverless.Functions.IntegrationPlatform.Contracts;
 using Serverless.Functions.IntegrationPlatform.AuthSecrets;
+using Serverless.Functions.IntegrationPlatform.Contracts;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Tenancy;
-using Serverless.Functions.Hosting;
 
 namespace Serverless.Functions.IntegrationPlatform.Workspaces;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Serverless.Functions.StatusPage.Notifications;
 using Serverless.Functions.Hosting;
+using Serverless.Functions.StatusPage.Notifications;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 

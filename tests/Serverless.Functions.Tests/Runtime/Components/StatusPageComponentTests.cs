@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Serverless.Functions.Tests.IntegrationPlatform.Executions;
 using Serverless.Functions.Tests.Infrastructure;
+using Serverless.Functions.Tests.IntegrationPlatform.Executions;
 using Serverless.Functions.Tests.StatusPage.Cachet;
 
 namespace Serverless.Functions.Tests.Runtime.Components;
