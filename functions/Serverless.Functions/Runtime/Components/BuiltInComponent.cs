@@ -55,6 +55,14 @@ public abstract class BuiltInComponent
     public virtual Task<JsonNode> SelectModelAsync(string function, string method, JsonObject cfg, CancellationToken cancellationToken) =>
         throw new ComponentException($"'{function}' of {RepoName} has no select model '{method}'.");
 
+    /// <summary>
+    /// <c>process(msg, cfg, snapshot)</c> of one trigger or action (component-model §2.3): a returned message is
+    /// emitted as data; a thrown <see cref="ComponentException"/> becomes an error record; anything else is emitted
+    /// through <paramref name="context"/>. Built-ins whose behaviour lives in the flow runtime do not override it.
+    /// </summary>
+    public virtual Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken) =>
+        throw new ComponentException($"'{function}' of {RepoName} is run by the flow runtime, not by the component.");
+
     protected static string Text(JsonObject cfg, string key, string? what = null) =>
         cfg[key] is JsonValue value && value.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text)
             ? text
