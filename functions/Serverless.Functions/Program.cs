@@ -8,6 +8,8 @@ using Serverless.Functions.IntegrationPlatform.Contracts;
 using Serverless.Functions.IntegrationPlatform.Credentials;
 using Serverless.Functions.IntegrationPlatform.DataSamples;
 using Serverless.Functions.IntegrationPlatform.Executions;
+using Serverless.Functions.IntegrationPlatform.FlowRuntime;
+using Serverless.Functions.IntegrationPlatform.Flows;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.IntegrationPlatform.SshKeys;
@@ -48,6 +50,9 @@ app.MapCredentialsApi();
 app.MapAuthClientsApi();
 app.MapSshKeysApi();
 app.MapDataSamplesApi();
+app.MapFlowsApi();
+app.MapFlowStatsApi();
+app.MapWebhookApi();
 app.MapStatusPages();
 app.RunOrWriteFunctionMetadata(args);
 
