@@ -50,6 +50,10 @@ public sealed class Jsonata
             node = bindings.Passthrough;
             path = path[Passthrough.Length..].TrimStart('.');
         }
+        if (path == "$")
+        {
+            path = "";
+        }
         foreach (var part in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
             if (node is not JsonObject obj || !obj.TryGetPropertyValue(part, out node))
