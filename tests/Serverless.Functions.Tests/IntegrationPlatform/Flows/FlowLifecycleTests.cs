@@ -166,6 +166,38 @@ public sealed class FlowLifecycleTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
+    public async Task ARunningFlowKeepsItsVersionUntilItIsStartedAgain()
+    {
+        var s = await FlowSetup.CreateAsync(api);
+        JsonObject GraphReplying(string expression) => Graph(
+            [Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }), Node("step_2", "components/request-reply:reply")],
+            [Edge("step_1", "step_2", new { responseBody = expression })]);
+        var id = await s.CreateFlowAsync(GraphReplying("first"));
+        await s.StartAsync(id);
+        var patch = Json(new JsonObject { ["data"] = new JsonObject { ["type"] = "flow", ["id"] = id, ["attributes"] = new JsonObject { ["graph"] = GraphReplying("second") } } }.ToJsonString());
+        await (await s.Client.PatchAsync($"/v2/flows/{id}", patch)).ReadJsonAsync();
+        using var anonymous = api.AnonymousClient();
+        async Task<string> Reply() => await (await anonymous.PostAsync($"/hook/{id}", Json("""{"first":"old","second":"new"}"""))).Content.ReadAsStringAsync();
+        Assert.Equal("old", await Reply());
+        await s.StopAsync(id);
+        await s.StartAsync(id);
+        Assert.Equal("new", await Reply());
+    }
+
+    [Fact]
+    public async Task DeletingAWorkspaceDeletesItsFlows()
+    {
+        var s = await FlowSetup.CreateAsync(api);
+        var id = await s.CreateFlowAsync(Graph([Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } })], []));
+        await s.StartAsync(id);
+        var deleted = await s.Client.DeleteAsync($"/v2/workspaces/{s.Workspace}");
+        Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+        await ApiFixture.EventuallyAsync(async () => !(await api.RowsAsync(StorageLayout.Tables.Flows)).Any(r => r.RowKey == id), "the flow to be deleted");
+        using var anonymous = api.AnonymousClient();
+        Assert.Equal(404, (int)(await anonymous.PostAsync($"/hook/{id}", Json("{}"))).StatusCode);
+    }
+
+    [Fact]
     public async Task LogsOlderThanFourteenDaysAreDeleted()
     {
         var logs = api.Services.GetRequiredService<FlowLogStore>();
