@@ -6,31 +6,39 @@ namespace Serverless.Functions.Hosting;
 /// <summary>
 /// Every request body, on every surface, is capped at <see cref="MaxBytes"/>. Kestrel's own default (30 MB) let an
 /// anonymous caller make a parser allocate hundreds of megabytes; no document this app takes comes near the cap, and
-/// large content goes to blob storage through signed URLs instead.
+/// large content goes to blob storage through signed URLs instead. The one endpoint that takes such content (the
+/// signed upload URL) says so with <see cref="WithRequestBodyCap"/>, which is why the cap runs after routing.
 /// </summary>
 public static class RequestBodyLimit
 {
     public const int MaxBytes = 1024 * 1024;
 
+    /// <summary>An endpoint's own cap in place of <see cref="MaxBytes"/>.</summary>
+    public sealed record RequestBodyCap(long MaxBytes);
+
+    public static TBuilder WithRequestBodyCap<TBuilder>(this TBuilder builder, long maxBytes) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequestBodyCap(maxBytes));
+
     public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        if (context.Request.ContentLength > MaxBytes)
+        var max = context.GetEndpoint()?.Metadata.GetMetadata<RequestBodyCap>()?.MaxBytes ?? MaxBytes;
+        if (context.Request.ContentLength > max)
         {
-            throw TooLarge();
+            throw TooLarge(max);
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrel)
         {
-            kestrel.MaxRequestBodySize = MaxBytes;
+            kestrel.MaxRequestBodySize = max;
         }
         // Chunked bodies have no length to check up front, and the in-memory test server has no limit of its own.
-        context.Request.Body = new CappedStream(context.Request.Body);
+        context.Request.Body = new CappedStream(context.Request.Body, max);
         return next(context);
     });
 
-    private static ApiException TooLarge() =>
-        new(ApiError.ForStatus(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {MaxBytes / 1024} KiB."));
+    private static ApiException TooLarge(long max) =>
+        new(ApiError.ForStatus(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {max / 1024} KiB."));
 
-    private sealed class CappedStream(Stream inner) : Stream
+    private sealed class CappedStream(Stream inner, long max) : Stream
     {
         private long read;
 
@@ -51,7 +59,7 @@ public static class RequestBodyLimit
         private int Count(int n)
         {
             read += n;
-            return read > MaxBytes ? throw TooLarge() : n;
+            return read > max ? throw TooLarge(max) : n;
         }
 
         public override void Flush()
