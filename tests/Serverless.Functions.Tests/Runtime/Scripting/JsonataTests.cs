@@ -22,6 +22,17 @@ public sealed class JsonataTests(JsonataFixture fixture) : IClassFixture<Jsonata
         jsonata.Map(Json(mapper), Json(body), bindings ?? None)!.ToJsonString();
 
     [Fact]
+    public void TheJavaScriptIsEmbeddedInTheAssemblySoThePublishedAppNeedsNoNodeModules()
+    {
+        var names = typeof(Jsonata).Assembly.GetManifestResourceNames();
+
+        Assert.Superset(new HashSet<string> { "scripts/jsonata.js", "scripts/moment.js", "scripts/lodash.js", "scripts/jsonata-host.js", "scripts/moment-wrapper.js", "scripts/code-host.js" },
+            names.ToHashSet());
+        using var stream = typeof(Jsonata).Assembly.GetManifestResourceStream("scripts/jsonata.js")!;
+        Assert.Contains("jsonata", new StreamReader(stream).ReadToEnd()[..400], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheSeedsMapperGivesStringLiteralsAndPaths()
     {
         var mapped = Map("""{"textBody":"Address.Street","subject":"\"2803_SW)RT\"","to":"\"test@example.com\"","pageSize":"10"}""",
