@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -29,12 +28,13 @@ public sealed class CodeSandbox : IDisposable
 {
     public const string TimeoutSetting = "CODE_STEP_TIMEOUT_SECONDS";
     public const string MaxHeapSetting = "CODE_STEP_MAX_HEAP_MB";
-    private const int MaxIdleEngines = 32;
+    /// <summary>Idle isolates kept, the least recently used thrown away first; each holds a few megabytes.</summary>
+    private const int MaxIdleEngines = 16;
 
     private readonly TimeSpan timeout;
     private readonly int heapMegabytes;
-    private readonly ConcurrentDictionary<string, ConcurrentBag<Engine>> idle = new(StringComparer.Ordinal);
-    private int idleCount;
+    private readonly Lock gate = new();
+    private readonly LinkedList<Engine> idle = [];
 
     public CodeSandbox(IConfiguration configuration)
     {
@@ -50,7 +50,7 @@ public sealed class CodeSandbox : IDisposable
         CancellationToken cancellationToken = default)
     {
         var key = scope + "\n" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
-        var engine = Rent(key, code);
+        var engine = Rent(key) ?? new Engine(key, code, heapMegabytes);
         var keep = false;
         using var limit = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, cancellationToken);
@@ -83,43 +83,56 @@ public sealed class CodeSandbox : IDisposable
         {
             // Unregistered first, so that a late time-out cannot interrupt the engine once another message has it.
             interrupt.Dispose();
-            Return(key, engine, keep && !linked.IsCancellationRequested);
+            Return(engine, keep && !linked.IsCancellationRequested);
         }
     }
 
     public void Dispose()
     {
-        foreach (var bag in idle.Values)
+        lock (gate)
         {
-            while (bag.TryTake(out var engine))
+            foreach (var engine in idle)
             {
                 engine.Dispose();
             }
+            idle.Clear();
         }
     }
 
-    private Engine Rent(string key, string code)
+    private Engine? Rent(string key)
     {
-        if (idle.TryGetValue(key, out var bag) && bag.TryTake(out var engine))
+        lock (gate)
         {
-            Interlocked.Decrement(ref idleCount);
-            return engine;
-        }
-        return new Engine(code, heapMegabytes);
-    }
-
-    private void Return(string key, Engine engine, bool keep)
-    {
-        if (!keep || Interlocked.Increment(ref idleCount) > MaxIdleEngines)
-        {
-            if (keep)
+            for (var node = idle.Last; node is not null; node = node.Previous)
             {
-                Interlocked.Decrement(ref idleCount);
+                if (node.Value.Key == key)
+                {
+                    idle.Remove(node);
+                    return node.Value;
+                }
             }
+        }
+        return null;
+    }
+
+    private void Return(Engine engine, bool keep)
+    {
+        if (!keep)
+        {
             engine.Dispose();
             return;
         }
-        idle.GetOrAdd(key, _ => []).Add(engine);
+        Engine? evicted = null;
+        lock (gate)
+        {
+            idle.AddLast(engine);
+            if (idle.Count > MaxIdleEngines)
+            {
+                evicted = idle.First!.Value;
+                idle.RemoveFirst();
+            }
+        }
+        evicted?.Dispose();
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
@@ -132,8 +145,9 @@ public sealed class CodeSandbox : IDisposable
         private readonly ScriptObject? main;
         private readonly string? compileError;
 
-        public Engine(string code, int heapMegabytes)
+        public Engine(string key, string code, int heapMegabytes)
         {
+            Key = key;
             engine = ScriptLimits.NewEngine("code", heapMegabytes);
             ScriptLibraries.Load(engine, "lodash.js", "moment.js", "code-host.js");
             host = (ScriptObject)engine.Evaluate("codeHost");
@@ -148,6 +162,9 @@ public sealed class CodeSandbox : IDisposable
                 compileError = FirstLine(exception.Message);
             }
         }
+
+        /// <summary>The step and code this engine has compiled.</summary>
+        public string Key { get; }
 
         public CodeOutcome Run(JsonObject message, JsonObject cfg, JsonNode? snapshot, JsonObject? flowVariables)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ClearScript;
 using Microsoft.ClearScript.V8;
@@ -102,6 +103,8 @@ public sealed class Jsonata : IDisposable
         _ => false,
     };
 
+    private static readonly JsonDocumentOptions Deep = new() { MaxDepth = 256 };
+
     private static string? Json(JsonNode? node) => node?.ToJsonString();
 
     private static void Answer(string answer, string? what) => Answer(answer, what, out _);
@@ -114,7 +117,14 @@ public sealed class Jsonata : IDisposable
             case 'u':
                 return false;
             case 'v':
-                result = JsonNode.Parse(answer.AsSpan(1).ToString());
+                try
+                {
+                    result = JsonNode.Parse(answer.AsSpan(1).ToString(), documentOptions: Deep);
+                }
+                catch (JsonException)
+                {
+                    throw new JsonataException("The result is nested more deeply than 256 levels.");
+                }
                 return true;
             default:
                 throw new JsonataException(Describe(JsonNode.Parse(answer.AsSpan(1).ToString())!.AsObject(), what));

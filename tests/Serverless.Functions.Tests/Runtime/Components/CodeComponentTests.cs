@@ -191,6 +191,19 @@ public sealed class CodeComponentTests(CodeComponentFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task MoreStepsThanIsolatesKeptEachRunTheirOwnCode()
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            for (var step = 0; step < 20; step++)
+            {
+                var (returned, _) = await RunAsync($"async function run() {{ return {{ step: {step} }}; }}", stepId: $"many-{step}");
+                Assert.Equal($$"""{"step":{{step}}}""", returned!["body"]!.ToJsonString());
+            }
+        }
+    }
+
+    [Fact]
     public async Task ManyMessagesAtOnceEachGetTheirOwnResult()
     {
         const string code = "async function run(msg) { await wait(5); return { n: msg.body.n, square: msg.body.n * msg.body.n }; }";
