@@ -18,6 +18,7 @@ using Serverless.Functions.IntegrationPlatform.Users;
 using Serverless.Functions.IntegrationPlatform.Workspaces;
 using Serverless.Functions.Operations;
 using Serverless.Functions.Runtime.Components;
+using Serverless.Functions.Runtime.Scripting;
 using Serverless.Functions.StatusPage;
 using Serverless.Functions.Tenancy;
 
@@ -32,6 +33,7 @@ builder.Services.AddTriggers();
 builder.Services.AddOutboundHttp();
 builder.Services.AddOperations();
 builder.Services.AddTenancy();
+builder.Services.AddScripting();
 builder.Services.AddBuiltInComponents();
 builder.Services.AddIntegrationPlatform();
 builder.Services.AddStatusPages();

@@ -53,7 +53,7 @@ public static class CustomHandler
 
     /// <summary>
     /// The middleware every request passes, in this order: its id first (so every error carries it), then errors (so
-    /// anything later is written in the surface's format), the body cap, routing, the start-up gate, authentication, then the rate limits.
+    /// anything later is written in the surface's format), routing, the body cap (which an endpoint may raise), the start-up gate, authentication, then the rate limits.
     /// </summary>
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
@@ -69,8 +69,8 @@ public static class CustomHandler
             });
         }
         app.UseSurfaceErrors();
-        app.UseRequestBodyLimit();
         app.UseRouting();
+        app.UseRequestBodyLimit();
         app.UseStartupGate();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -6,18 +6,22 @@ namespace Serverless.Functions.Hosting;
 /// <summary>
 /// Every request body, on every surface, is capped at <see cref="MaxBytes"/>. Kestrel's own default (30 MB) let an
 /// anonymous caller make a parser allocate hundreds of megabytes; no document this app takes comes near the cap, and
-/// large content goes to blob storage through signed URLs instead.
+/// large content goes to blob storage through signed URLs instead. The one endpoint that takes such content (the
+/// signed upload URL) says so with <see cref="WithRequestBodyCap"/>, which is why the cap runs after routing.
 /// </summary>
 public static class RequestBodyLimit
 {
     public const int MaxBytes = 1024 * 1024;
 
-    /// <summary>A flow's webhook takes what elastic.io's gateway takes (component-model §4.8): 10 MB.</summary>
-    public const int WebhookMaxBytes = 10 * 1024 * 1024;
+    /// <summary>An endpoint's own cap in place of <see cref="MaxBytes"/>.</summary>
+    public sealed record RequestBodyCap(long MaxBytes);
+
+    public static TBuilder WithRequestBodyCap<TBuilder>(this TBuilder builder, long maxBytes) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequestBodyCap(maxBytes));
 
     public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        var max = context.Request.Path.StartsWithSegments("/hook") ? WebhookMaxBytes : MaxBytes;
+        var max = context.GetEndpoint()?.Metadata.GetMetadata<RequestBodyCap>()?.MaxBytes ?? MaxBytes;
         if (context.Request.ContentLength > max)
         {
             throw TooLarge(max);
@@ -31,10 +35,10 @@ public static class RequestBodyLimit
         return next(context);
     });
 
-    private static ApiException TooLarge(int max) =>
+    private static ApiException TooLarge(long max) =>
         new(ApiError.ForStatus(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {max / 1024} KiB."));
 
-    private sealed class CappedStream(Stream inner, int max) : Stream
+    private sealed class CappedStream(Stream inner, long max) : Stream
     {
         private long read;
 

@@ -12,7 +12,6 @@ using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.IntegrationPlatform.SshKeys;
 using Serverless.Functions.IntegrationPlatform.Teams;
 using Serverless.Functions.Operations;
-using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
 
 namespace Serverless.Functions.IntegrationPlatform;
@@ -24,7 +23,7 @@ public static class IntegrationPlatformRegistration
     {
         services.AddSurfaceErrorWriter<JsonApiErrorWriter>();
 
-        services.AddSingleton<SignedUrls>();
+        services.AddSingleton<UploadUrls>();
         services.AddSingleton<UploadQuotaStore>();
         services.AddTimerJob<ExpiredUploadsCleanup>(ExpiredUploadsCleanup.Name, ExpiredUploadsCleanup.Interval);
 

@@ -24,6 +24,9 @@ namespace Serverless.Functions.IntegrationPlatform.FlowRuntime;
 public static class WebhookApi
 {
     public const string RateSetting = "WEBHOOK_REQUESTS_PER_MINUTE";
+
+    /// <summary>A flow's webhook takes what elastic.io's gateway takes (component-model §4.8): 10 MB.</summary>
+    public const int MaxBytes = 10 * 1024 * 1024;
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly ConcurrentDictionary<string, RateLimiter> Limiters = new();
@@ -31,7 +34,7 @@ public static class WebhookApi
 
     public static void MapWebhookApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapFunctionGroup("Webhooks", "/hook");
+        var group = app.MapFunctionGroup("Webhooks", "/hook").WithRequestBodyCap(MaxBytes);
         group.MapMethods("/{flowId}", ["GET", "POST", "PUT"], Receive);
         group.MapMethods("/{flowId}/{**rest}", ["GET", "POST", "PUT"], Receive);
     }

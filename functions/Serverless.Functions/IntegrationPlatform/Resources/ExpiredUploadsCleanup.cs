@@ -5,9 +5,8 @@ using Serverless.Functions.Storage;
 namespace Serverless.Functions.IntegrationPlatform.Resources;
 
 /// <summary>
-/// Every ten minutes, deletes uploads whose signed URLs have expired (their expiry is in their name), and uploads larger
-/// than <c>SIGNED_URL_MAX_BYTES</c> at once: a SAS cannot cap an upload's size, so this bounds how long an oversized
-/// one lives to one interval.
+/// Every ten minutes, deletes uploads whose signed URLs have expired (their expiry is in their name), and any upload
+/// larger than <c>SIGNED_URL_MAX_BYTES</c> (the put_url refuses those, so only one stored before a lower setting).
 /// </summary>
 public sealed class ExpiredUploadsCleanup(StorageAccount storage, IConfiguration configuration, TimeProvider time, ILogger<ExpiredUploadsCleanup> logger)
     : ITimerJob

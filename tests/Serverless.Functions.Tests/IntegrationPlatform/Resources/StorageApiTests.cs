@@ -1,22 +1,18 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Azure.Storage.Blobs;
-using Azure.Storage.Sas;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.Resources;
-using Serverless.Functions.Storage;
 using Serverless.Functions.Tests.Infrastructure;
 
 namespace Serverless.Functions.Tests.IntegrationPlatform.Resources;
 
 /// <summary>
-/// The app on a clock the tests drive, with signed URLs that live an hour: long enough that a clock which stands still
-/// while the tests run still signs URLs that storage, on the real clock, accepts.
+/// The app over a real socket, so the signed URLs are used by a plain HttpClient that knows nothing but them, on a
+/// clock the tests drive, with URLs that live an hour.
 /// </summary>
-public sealed class SignedUrlsFixture : ApiFixture
+public sealed class SignedUrlsFixture : KestrelApiFixture
 {
     public const int Lifetime = 3600;
 
@@ -31,74 +27,118 @@ public sealed class SignedUrlsFixture : ApiFixture
 
 public sealed class StorageApiTests(SignedUrlsFixture api) : IClassFixture<SignedUrlsFixture>
 {
-    private static readonly HttpClient Blobs = new();
+    /// <summary>No credentials, no base address, no storage headers: what a component that was handed the URLs has.</summary>
+    internal static readonly HttpClient Plain = new();
 
-    [Fact]
-    public async Task BytesPutToTheSignedUrlComeBackFromTheOther()
+    internal static async Task<(string Put, string Get)> SignedUrlsAsync(HttpClient client)
     {
-        using var client = api.AdminClient();
         var body = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
-        var bytes = "hello, signed world"u8.ToArray();
+        return (body["put_url"]!.GetValue<string>(), body["get_url"]!.GetValue<string>());
+    }
 
-        Assert.Equal(HttpStatusCode.Created, (await PutAsync(body["put_url"]!.GetValue<string>(), bytes)).StatusCode);
-        Assert.Equal(bytes, await Blobs.GetByteArrayAsync(body["get_url"]!.GetValue<string>()));
+    /// <summary>A plain PUT with nothing but Content-Length and Content-Type.</summary>
+    internal static Task<HttpResponseMessage> PutAsync(string url, byte[] bytes, string contentType = "application/octet-stream")
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return Plain.PutAsync(url, content);
+    }
+
+    /// <summary>The upload's blob name: the URL's path after <c>/files/</c>.</summary>
+    internal static string BlobName(string url)
+    {
+        var path = new Uri(url).AbsolutePath;
+        return path[(path.IndexOf("/files/", StringComparison.Ordinal) + "/files/".Length)..];
     }
 
     [Fact]
-    public async Task BothUrlsExpireTheConfiguredSecondsAfterTheClocksNowAndTheUploadIsNamedForIt()
+    public async Task BytesPutToThePutUrlWithAPlainRequestComeBackFromThePlainGetUrl()
     {
         using var client = api.AdminClient();
-        var signedAt = api.Clock.GetUtcNow();
+        var (put, get) = await SignedUrlsAsync(client);
+        var bytes = "hello, signed world"u8.ToArray();
+
+        var stored = await PutAsync(put, bytes, "text/plain");
+
+        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        var fetched = await Plain.GetAsync(get);
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.Equal(bytes, await fetched.Content.ReadAsByteArrayAsync());
+        Assert.Equal("text/plain", fetched.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(bytes.Length, fetched.Content.Headers.ContentLength);
+    }
+
+    [Fact]
+    public async Task AnUploadLargerThanTheRequestBodyCapOfOtherEndpointsIsTaken()
+    {
+        using var client = api.AdminClient();
+        var (put, get) = await SignedUrlsAsync(client);
+        var bytes = new byte[3 * 1024 * 1024];
+        new Random(7).NextBytes(bytes);
+
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync(put, bytes)).StatusCode);
+        Assert.Equal(bytes, await Plain.GetByteArrayAsync(get));
+    }
+
+    [Fact]
+    public async Task BothUrlsNameOneUploadWhoseNameHoldsItsExpiry()
+    {
+        using var client = api.AdminClient();
+        var expiry = api.Clock.GetUtcNow().AddSeconds(SignedUrlsFixture.Lifetime);
 
         var body = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
 
         Assert.Equal(3600, body["expires"]!.GetValue<int>());
-        var expiry = signedAt.AddHours(1);
-        var put = new BlobUriBuilder(new Uri(body["put_url"]!.GetValue<string>()));
-        var get = new BlobUriBuilder(new Uri(body["get_url"]!.GetValue<string>()));
-        Assert.Equal(expiry, put.Sas.ExpiresOn);
-        Assert.Equal(expiry, get.Sas.ExpiresOn);
-        Assert.Equal(put.BlobName, get.BlobName);
+        var put = BlobName(body["put_url"]!.GetValue<string>());
+        Assert.Equal(put, BlobName(body["get_url"]!.GetValue<string>()));
+        Assert.StartsWith(api.BaseUrl.ToString(), body["put_url"]!.GetValue<string>(), StringComparison.Ordinal);
         // The clean-up job finds the expiry in the name, as Unix seconds.
-        Assert.StartsWith($"{expiry.ToUnixTimeSeconds()}-", put.BlobName[(put.BlobName.LastIndexOf('/') + 1)..], StringComparison.Ordinal);
-
-        // Within the signatures' allowance for clock skew, so storage still takes the URLs other tests here make.
-        api.Clock.Advance(TimeSpan.FromMinutes(1));
-        var later = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
-        Assert.Equal(expiry.AddMinutes(1), new BlobUriBuilder(new Uri(later["get_url"]!.GetValue<string>())).Sas.ExpiresOn);
-    }
-
-    /// <summary>
-    /// Storage checks a signature's expiry against its own clock, which no test can move; so rather than wait an hour,
-    /// a signer whose clock runs two hours behind makes URLs whose hour ended an hour ago.
-    /// </summary>
-    [Fact]
-    public async Task StorageRefusesBothKindsOfUrlOnceTheirExpiryHasPassed()
-    {
-        var blob = api.Storage.Container(StorageLayout.Containers.Uploads).GetBlobClient($"expiry/{Guid.NewGuid():N}");
-        await blob.UploadAsync(BinaryData.FromString("kept"));
-        var behind = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
-        var signer = new SignedUrls(api.Storage, behind);
-        var expired = behind.GetUtcNow().AddSeconds(SignedUrlsFixture.Lifetime);
-
-        var get = await signer.SignAsync(blob, BlobSasPermissions.Read, expired);
-        var put = await signer.SignAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expired);
-
-        Assert.Equal(HttpStatusCode.Forbidden, (await Blobs.GetAsync(get)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await PutAsync(put.ToString(), [1, 2, 3])).StatusCode);
-        // The same signer's URL works while its expiry is ahead: the refusals above are the expiry's, not the signature's.
-        var current = await signer.SignAsync(blob, BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddMinutes(5));
-        Assert.Equal("kept", await Blobs.GetStringAsync(current));
+        Assert.StartsWith($"{expiry.ToUnixTimeSeconds()}-", put[(put.LastIndexOf('/') + 1)..], StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task TheGetUrlCannotWriteAndThePutUrlCannotRead()
+    public async Task TheGetUrlCannotUploadAndThePutUrlCannotDownload()
     {
         using var client = api.AdminClient();
-        var body = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
-        Assert.Equal(HttpStatusCode.Forbidden, (await PutAsync(body["get_url"]!.GetValue<string>(), [1, 2, 3])).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await PutAsync(body["put_url"]!.GetValue<string>(), [1, 2, 3])).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await Blobs.GetAsync(body["put_url"]!.GetValue<string>())).StatusCode);
+        var (put, get) = await SignedUrlsAsync(client);
+
+        await (await PutAsync(get, [1, 2, 3])).AssertErrorAsync(403);
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync(put, [1, 2, 3])).StatusCode);
+        await (await Plain.GetAsync(put)).AssertErrorAsync(403);
+    }
+
+    [Fact]
+    public async Task TamperedUrlsAreRefusedAndStoreNothing()
+    {
+        using var client = api.AdminClient();
+        var (put, get) = await SignedUrlsAsync(client);
+        var (otherPut, _) = await SignedUrlsAsync(client);
+        var signature = put[(put.IndexOf("?sig=", StringComparison.Ordinal) + 5)..];
+        var flipped = put[..^1] + (put[^1] == 'A' ? 'B' : 'A');
+        var retargeted = otherPut[..otherPut.IndexOf('?', StringComparison.Ordinal)] + "?sig=" + signature;
+        var unsigned = put[..put.IndexOf('?', StringComparison.Ordinal)];
+        var laterExpiry = put.Replace("/" + BlobName(put).Split('/')[1][..10], "/" + (long.Parse(BlobName(put).Split('/')[1][..10], System.Globalization.CultureInfo.InvariantCulture) + 86400), StringComparison.Ordinal);
+
+        foreach (var url in new[] { flipped, retargeted, unsigned, laterExpiry })
+        {
+            var refused = await (await PutAsync(url, [1, 2, 3])).AssertErrorAsync(403);
+            Assert.Contains("signature", refused["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        await (await Plain.GetAsync(get)).AssertErrorAsync(404);
+    }
+
+    [Fact]
+    public async Task AnUploadWithoutContentLengthIsRefused()
+    {
+        using var client = api.AdminClient();
+        var (put, get) = await SignedUrlsAsync(client);
+        var chunked = new StreamContent(new MemoryStream([1, 2, 3]));
+        chunked.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var request = new HttpRequestMessage(HttpMethod.Put, put) { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+
+        await (await Plain.SendAsync(request)).AssertErrorAsync(411);
+        await (await Plain.GetAsync(get)).AssertErrorAsync(404);
     }
 
     [Fact]
@@ -107,11 +147,11 @@ public sealed class StorageApiTests(SignedUrlsFixture api) : IClassFixture<Signe
         var outsider = await api.CreateOtherTenantAdminAsync();
         using var mine = api.AdminClient();
         using var theirs = api.ClientFor(outsider);
-        var myUrl = new Uri((await (await mine.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync())["put_url"]!.GetValue<string>());
-        var theirUrl = new Uri((await (await theirs.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync())["put_url"]!.GetValue<string>());
+        var (myUrl, _) = await SignedUrlsAsync(mine);
+        var (theirUrl, _) = await SignedUrlsAsync(theirs);
         var users = api.Services.GetRequiredService<UserStore>();
-        Assert.Contains("/" + (await users.FindByApiKeyAsync(api.AdminKey))!.TenantId + "/", myUrl.AbsolutePath, StringComparison.Ordinal);
-        Assert.Contains("/" + (await users.FindByApiKeyAsync(outsider.ApiKey))!.TenantId + "/", theirUrl.AbsolutePath, StringComparison.Ordinal);
+        Assert.StartsWith((await users.FindByApiKeyAsync(api.AdminKey))!.TenantId + "/", BlobName(myUrl), StringComparison.Ordinal);
+        Assert.StartsWith((await users.FindByApiKeyAsync(outsider.ApiKey))!.TenantId + "/", BlobName(theirUrl), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,14 +162,7 @@ public sealed class StorageApiTests(SignedUrlsFixture api) : IClassFixture<Signe
         using var client = api.AdminClient();
         await (await client.GetAsync("/v2/resources/storage/signed-url")).AssertErrorAsync(405);
         await (await client.PostAsync("/v2/resources/storage/unsigned-url", null)).AssertErrorAsync(404);
-    }
-
-    internal static Task<HttpResponseMessage> PutAsync(string url, byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
-        request.Headers.Add("x-ms-blob-type", "BlockBlob");
-        return Blobs.SendAsync(request);
+        var (put, _) = await SignedUrlsAsync(client);
+        await (await Plain.DeleteAsync(put)).AssertErrorAsync(405);
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.Tests.Infrastructure;
 
@@ -67,8 +66,8 @@ public sealed class SignedUrlQuotaTests(SignedUrlQuotaFixture api) : IClassFixtu
     }
 }
 
-/// <summary>A size limit small enough to pass in a test; on the real clock, so uploads are nowhere near their expiry.</summary>
-public sealed class UploadSizeLimitFixture : ApiFixture
+/// <summary>A size limit small enough to pass in a test.</summary>
+public sealed class UploadSizeLimitFixture : KestrelApiFixture
 {
     public const int MaxBytes = 1024;
 
@@ -81,21 +80,18 @@ public sealed class UploadSizeLimitFixture : ApiFixture
 
 public sealed class UploadSizeLimitTests(UploadSizeLimitFixture api) : IClassFixture<UploadSizeLimitFixture>
 {
-    private static readonly HttpClient Blobs = new();
-
     [Fact]
-    public async Task TheCleanupJobDeletesAnUploadLargerThanTheLimitBeforeItsExpiryAndKeepsOneWithin()
+    public async Task AnUploadLargerThanTheLimitIsRefusedWith413AndNothingIsStoredWhileOneWithinIsKept()
     {
         using var client = api.AdminClient();
-        var large = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
-        var small = await (await client.PostAsync("/v2/resources/storage/signed-url", null)).ReadJsonAsync();
-        var smallBytes = new byte[UploadSizeLimitFixture.MaxBytes / 2];
-        Assert.Equal(HttpStatusCode.Created, (await StorageApiTests.PutAsync(large["put_url"]!.GetValue<string>(), new byte[UploadSizeLimitFixture.MaxBytes * 2])).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await StorageApiTests.PutAsync(small["put_url"]!.GetValue<string>(), smallBytes)).StatusCode);
+        var (largePut, largeGet) = await StorageApiTests.SignedUrlsAsync(client);
+        var (smallPut, smallGet) = await StorageApiTests.SignedUrlsAsync(client);
+        var smallBytes = new byte[UploadSizeLimitFixture.MaxBytes];
 
-        await api.Services.GetRequiredService<ExpiredUploadsCleanup>().RunAsync(CancellationToken.None);
+        await (await StorageApiTests.PutAsync(largePut, new byte[UploadSizeLimitFixture.MaxBytes + 1])).AssertErrorAsync(413);
+        Assert.Equal(HttpStatusCode.Created, (await StorageApiTests.PutAsync(smallPut, smallBytes)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NotFound, (await Blobs.GetAsync(large["get_url"]!.GetValue<string>())).StatusCode);
-        Assert.Equal(smallBytes, await Blobs.GetByteArrayAsync(small["get_url"]!.GetValue<string>()));
+        await (await StorageApiTests.Plain.GetAsync(largeGet)).AssertErrorAsync(404);
+        Assert.Equal(smallBytes, await StorageApiTests.Plain.GetByteArrayAsync(smallGet));
     }
 }
