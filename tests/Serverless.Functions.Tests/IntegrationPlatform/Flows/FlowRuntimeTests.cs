@@ -70,6 +70,64 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task AWebhookMapperCodeAndRestFlowDeliversEveryMessageAsMappedAndARunawayCodeStepFailsOnlyItsMessage()
+    {
+        var (server, received) = await SinkAsync();
+        await using var _ = server;
+        var s = await FlowSetup.CreateAsync(api);
+        const string Code = """
+            async function run(msg, cfg, snapshot) {
+              if (msg.body.loop) { while (true) {} }
+              this.logger.info('pricing ' + msg.body.sku);
+              await this.emit('data', { body: { sku: msg.body.sku, total: msg.body.qty * msg.body.price, at: moment('2026-01-01').add(1, 'day').format('YYYY-MM-DD') } });
+            }
+            """;
+        var graph = Graph(
+            [
+                Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }),
+                Node("step_2", "components/code:execute", new { code = Code }),
+                Node("step_3", "components/rest-api:httpRequestAxios", Request(server.Url)),
+            ],
+            [
+                Edge("step_1", "step_2", new { sku = "$uppercase(item.sku)", qty = "item.qty", price = "item.price", loop = "loop" }),
+                Edge("step_2", "step_3", new { sku = "sku", total = "total", at = "at", customer = "$getPassthrough().step_1.body.customer" }),
+            ]);
+        var id = await s.CreateFlowAsync(graph);
+        await s.StartAsync(id);
+        using var anonymous = api.AnonymousClient();
+        for (var i = 1; i <= 5; i++)
+        {
+            await (await anonymous.PostAsync($"/hook/{id}", Json("{\"customer\":\"c" + i + "\",\"item\":{\"sku\":\"ab-" + i + "\",\"qty\":" + i + ",\"price\":2.5}}"))).ReadJsonAsync();
+        }
+        await (await anonymous.PostAsync($"/hook/{id}", Json("""{"customer":"x","loop":true,"item":{"sku":"loop","qty":1,"price":1}}"""))).ReadJsonAsync();
+        await ApiFixture.EventuallyAsync(() => Task.FromResult(received.Count == 5), "five deliveries", seconds: 60);
+        var third = received.Single(b => b["sku"]!.GetValue<string>() == "AB-3");
+        Assert.Equal("""{"sku":"AB-3","total":7.5,"at":"2026-01-02","customer":"c3"}""", third.ToJsonString());
+        await ApiFixture.EventuallyAsync(async () => (await s.StatsAsync(id, "step_2"))["errors"]!.GetValue<long>() == 1, "the runaway step's error", seconds: 90);
+        var logs = await (await s.Client.GetAsync($"/v2/logs?workspace_id={s.Workspace}&flow_ids[]={id}&levels[]=30&search=pricing")).ReadJsonAsync();
+        Assert.Equal(5, logs["total"]!.GetValue<int>());
+        Assert.Equal(5, received.Count);
+    }
+
+    [Fact]
+    public async Task AWebhookTransformAndReplyFlowAnswersWithTheTransformedBody()
+    {
+        var s = await FlowSetup.CreateAsync(api);
+        var graph = Graph(
+            [
+                Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }),
+                Node("step_2", "components/jsonata:transform", new { expression = "{ 'responseBody': { 'greeting': 'Hello, ' & name }, 'statusCode': 200 }" }),
+                Node("step_3", "components/request-reply:reply"),
+            ],
+            [Edge("step_1", "step_2"), Edge("step_2", "step_3")]);
+        var id = await s.CreateFlowAsync(graph);
+        await s.StartAsync(id);
+        using var anonymous = api.AnonymousClient();
+        var reply = await (await anonymous.PostAsync($"/hook/{id}", Json("""{"name":"Ada"}"""))).ReadJsonAsync();
+        Assert.Equal("Hello, Ada", reply["greeting"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task TheWebhookRefusesWhatItsCredentialDoesNotAllowAndWhatIsMalformed()
     {
         var s = await FlowSetup.CreateAsync(api);
