@@ -57,6 +57,25 @@ public sealed class FlowLifecycleTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
+    public async Task AMessageLargerThanAQueueMessageTravelsByBlobAndArrivesWhole()
+    {
+        var (server, received) = await SinkAsync();
+        await using var _ = server;
+        var s = await FlowSetup.CreateAsync(api);
+        var graph = Graph([Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }), Node("step_2", "components/rest-api:httpRequestAxios", Post(server.Url, "/in"))],
+            [Edge("step_1", "step_2", new { text = "text" })]);
+        var id = await s.CreateFlowAsync(graph);
+        await s.StartAsync(id);
+        var text = string.Concat(Enumerable.Range(0, 20_000).Select(i => (char)('a' + (i % 26)))) + new string('z', 180_000);
+        using var anonymous = api.AnonymousClient();
+        await (await anonymous.PostAsync($"/hook/{id}", Json(new JsonObject { ["text"] = text }.ToJsonString()))).ReadJsonAsync();
+        await ApiFixture.EventuallyAsync(() => Task.FromResult(received.Count == 1), "the large message");
+        Assert.Equal(text, received.Single()["text"]!.GetValue<string>());
+        var blobs = api.Storage.Container(StorageLayout.Containers.FlowMessages).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, id + "/", CancellationToken.None);
+        Assert.True(await blobs.AnyAsync(), "the message went by blob");
+    }
+
+    [Fact]
     public async Task AReboundingStepIsCountedWaitingAndLogged()
     {
         var (server, received) = await SinkAsync(503);
