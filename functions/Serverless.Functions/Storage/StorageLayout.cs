@@ -29,12 +29,22 @@ public static class StorageLayout
         public const string StatusMetricPoints = "StatusMetricPoints";
         public const string StatusNotifications = "StatusNotifications";
         public const string UploadQuotas = "UploadQuotas";
+        public const string RefreshTokens = "RefreshTokens";
+        public const string IncidentServices = "IncidentServices";
+        public const string Incidents = "Incidents";
+        public const string AlertRequests = "AlertRequests";
+        public const string IncidentNotes = "IncidentNotes";
+        public const string CommunicationCards = "CommunicationCards";
+        public const string Postmortems = "Postmortems";
+        public const string IncidentTeams = "IncidentTeams";
+        public const string PublicMessages = "PublicMessages";
 
         public static readonly IReadOnlyList<string> All =
         [
             Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets,
             SshKeys, DataSamples, Teams, ComponentRepos, StatusPages, StatusItems, StatusMetricPoints, StatusNotifications,
             UploadQuotas,
+            RefreshTokens, IncidentServices, Incidents, AlertRequests, IncidentNotes, CommunicationCards, Postmortems, IncidentTeams, PublicMessages,
         ];
     }
 
