@@ -1,6 +1,7 @@
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Incidents;
 using Serverless.Functions.IntegrationPlatform;
 using Serverless.Functions.IntegrationPlatform.AuthClients;
 using Serverless.Functions.IntegrationPlatform.Components;
@@ -12,6 +13,7 @@ using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.IntegrationPlatform.SshKeys;
 using Serverless.Functions.IntegrationPlatform.Teams;
+using Serverless.Functions.IntegrationPlatform.Tenants;
 using Serverless.Functions.IntegrationPlatform.Users;
 using Serverless.Functions.IntegrationPlatform.Workspaces;
 using Serverless.Functions.Operations;
@@ -33,6 +35,7 @@ builder.Services.AddTenancy();
 builder.Services.AddBuiltInComponents();
 builder.Services.AddIntegrationPlatform();
 builder.Services.AddStatusPages();
+builder.Services.AddIncidents();
 
 var app = builder.Build().UseApiPipeline();
 app.MapRootIndex();
@@ -49,6 +52,8 @@ app.MapAuthClientsApi();
 app.MapSshKeysApi();
 app.MapDataSamplesApi();
 app.MapStatusPages();
+app.MapTenantsApi();
+app.MapIncidents();
 app.RunOrWriteFunctionMetadata(args);
 
 /// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>
