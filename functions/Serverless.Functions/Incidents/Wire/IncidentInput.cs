@@ -201,13 +201,18 @@ public sealed class IncidentInput
         return null;
     }
 
-    /// <summary>The node at a dotted path; JSON null counts as absent.</summary>
+    /// <summary>The node at a dotted path (a number indexes a list); JSON null counts as absent.</summary>
     private JsonNode? Find(string field)
     {
         JsonNode? node = Body;
         foreach (var part in field.Split('.'))
         {
-            node = node is JsonObject o ? o[part] : null;
+            node = node switch
+            {
+                JsonObject o => o[part],
+                JsonArray a when int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < a.Count => a[i],
+                _ => null,
+            };
         }
         return node;
     }
