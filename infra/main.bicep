@@ -28,6 +28,17 @@ param bootstrapAdminApiKey string = ''
 @description('Key that encrypts credentials and secrets at rest: 32 random bytes, base64 (openssl rand -base64 32). Stored in Key Vault.')
 param encryptionKey string
 
+@secure()
+@description('Key that signs the incident surface\'s access tokens: 32 random bytes, base64 (openssl rand -base64 32). Stored in Key Vault.')
+param incidentTokenSigningKey string
+
+@description('The Slack Web API the communication cards call; empty for Slack\'s own (https://slack.com/api).')
+param slackApiBaseUrl string = ''
+
+@secure()
+@description('The Slack bot token (xoxb-…) the communication cards use; empty leaves Slack unconfigured. Stored in Key Vault.')
+param slackBotToken string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName }
 
@@ -69,6 +80,9 @@ module vault 'modules/keyvault.bicep' = {
     bootstrapAdminApiKey: bootstrapAdminApiKey
     storeBootstrapAdminApiKey: !empty(bootstrapAdminApiKey)
     encryptionKey: encryptionKey
+    incidentTokenSigningKey: incidentTokenSigningKey
+    slackBotToken: slackBotToken
+    storeSlackBotToken: !empty(slackBotToken)
   }
 }
 
@@ -89,6 +103,9 @@ module functionApp 'modules/functionapp.bicep' = {
     bootstrapAdminEmail: bootstrapAdminEmail
     bootstrapAdminApiKeyReference: vault.outputs.bootstrapAdminApiKeyReference
     encryptionKeyReference: vault.outputs.encryptionKeyReference
+    incidentTokenSigningKeyReference: vault.outputs.incidentTokenSigningKeyReference
+    slackApiBaseUrl: slackApiBaseUrl
+    slackBotTokenReference: vault.outputs.slackBotTokenReference
   }
 }
 

@@ -2,6 +2,17 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Incidents.Access;
+using Serverless.Functions.Incidents.Alerts;
+using Serverless.Functions.Incidents.Cards;
+using Serverless.Functions.Incidents.Lifecycle;
+using Serverless.Functions.Incidents.Notes;
+using Serverless.Functions.Incidents.Organization;
+using Serverless.Functions.Incidents.Postmortems;
+using Serverless.Functions.Incidents.PublicMessages;
+using Serverless.Functions.Incidents.Services;
+using Serverless.Functions.Incidents.Teams;
+using Serverless.Functions.Incidents.Wire;
 using Serverless.Functions.IntegrationPlatform.AuthClients;
 using Serverless.Functions.IntegrationPlatform.AuthSecrets;
 using Serverless.Functions.IntegrationPlatform.Components;
@@ -15,6 +26,7 @@ using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.IntegrationPlatform.SshKeys;
 using Serverless.Functions.IntegrationPlatform.Teams;
+using Serverless.Functions.IntegrationPlatform.Tenants;
 using Serverless.Functions.IntegrationPlatform.Users;
 using Serverless.Functions.IntegrationPlatform.Workspaces;
 using Serverless.Functions.Operations;
@@ -94,4 +106,37 @@ namespace Serverless.Functions;
 [JsonSerializable(typeof(UsersApi.CreateUserAttributes))]
 [JsonSerializable(typeof(WorkspacesApi.WorkspaceInput))]
 [JsonSerializable(typeof(StatusPagesApi.PageInput))]
+[JsonSerializable(typeof(TenantsApi.TenantInput))]
+[JsonSerializable(typeof(TenantsApi.TenantAttributes))]
+[JsonSerializable(typeof(TenantsApi.CreatedTenantMeta))]
+// The incident surface: its JSON columns, its envelopes and what they hold, and its error body.
+[JsonSerializable(typeof(List<IncidentAssignment>))]
+[JsonSerializable(typeof(Dictionary<string, IncidentTag>))]
+[JsonSerializable(typeof(List<IncidentLog>))]
+[JsonSerializable(typeof(List<FollowUp>))]
+[JsonSerializable(typeof(IncidentErrorWriter.ErrorBody))]
+[JsonSerializable(typeof(DataEnvelope<string>))]
+[JsonSerializable(typeof(DataEnvelope<AccessTokenApi.AccessTokenView>))]
+[JsonSerializable(typeof(DataEnvelope<List<RefreshTokensApi.TokenView>>))]
+[JsonSerializable(typeof(DataEnvelope<RefreshTokensApi.CreatedTokenView>))]
+[JsonSerializable(typeof(DataEnvelope<OrganizationApi.OrganizationView>))]
+[JsonSerializable(typeof(DataEnvelope<IncidentUsersApi.UserView>))]
+[JsonSerializable(typeof(DataEnvelope<List<IncidentUsersApi.UserView>>))]
+[JsonSerializable(typeof(DataEnvelope<IncidentTeamsApi.TeamView>))]
+[JsonSerializable(typeof(DataEnvelope<List<IncidentTeamsApi.TeamView>>))]
+[JsonSerializable(typeof(DataEnvelope<ServicesApi.ServiceView>))]
+[JsonSerializable(typeof(DataEnvelope<List<ServicesApi.ServiceView>>))]
+[JsonSerializable(typeof(AlertsApi.AlertAccepted))]
+[JsonSerializable(typeof(RequestsApi.RequestsStatus))]
+[JsonSerializable(typeof(DataEnvelope<IncidentView>))]
+[JsonSerializable(typeof(DataEnvelope<List<IncidentView>>))]
+[JsonSerializable(typeof(DataEnvelope<IncidentsApi.PriorityView>))]
+[JsonSerializable(typeof(DataEnvelope<NotesApi.NoteView>))]
+[JsonSerializable(typeof(DataEnvelope<List<NotesApi.NoteView>>))]
+[JsonSerializable(typeof(DataEnvelope<CardsApi.CardView>))]
+[JsonSerializable(typeof(DataEnvelope<List<CardsApi.CardView>>))]
+[JsonSerializable(typeof(DataEnvelope<PostmortemsApi.PostmortemView>))]
+[JsonSerializable(typeof(DataEnvelope<List<PostmortemsApi.PostmortemPage>>))]
+[JsonSerializable(typeof(ResultEnvelope<PublicMessagesApi.MessageView>))]
+[JsonSerializable(typeof(ResultEnvelope<List<PublicMessagesApi.MessageView>>))]
 public sealed partial class AppJson : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Incidents;
 using Serverless.Functions.IntegrationPlatform;
 using Serverless.Functions.IntegrationPlatform.AuthClients;
 using Serverless.Functions.IntegrationPlatform.Components;
@@ -14,6 +15,7 @@ using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.IntegrationPlatform.SshKeys;
 using Serverless.Functions.IntegrationPlatform.Teams;
+using Serverless.Functions.IntegrationPlatform.Tenants;
 using Serverless.Functions.IntegrationPlatform.Users;
 using Serverless.Functions.IntegrationPlatform.Workspaces;
 using Serverless.Functions.Operations;
@@ -37,6 +39,7 @@ builder.Services.AddScripting();
 builder.Services.AddBuiltInComponents();
 builder.Services.AddIntegrationPlatform();
 builder.Services.AddStatusPages();
+builder.Services.AddIncidents();
 
 var app = builder.Build().UseApiPipeline();
 app.MapRootIndex();
@@ -56,6 +59,8 @@ app.MapFlowsApi();
 app.MapFlowStatsApi();
 app.MapWebhookApi();
 app.MapStatusPages();
+app.MapTenantsApi();
+app.MapIncidents();
 app.RunOrWriteFunctionMetadata(args);
 
 /// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>

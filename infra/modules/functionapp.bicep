@@ -14,6 +14,9 @@ param maximumInstanceCount int
 param bootstrapAdminEmail string
 param bootstrapAdminApiKeyReference string
 param encryptionKeyReference string
+param incidentTokenSigningKeyReference string
+param slackApiBaseUrl string
+param slackBotTokenReference string
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: 'plan-${environmentName}-${resourceToken}'
@@ -60,11 +63,16 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     ENCRYPTION_KEY: encryptionKeyReference
+    INCIDENT_TOKEN_SIGNING_KEY: incidentTokenSigningKeyReference
     // Every absolute link (Location headers, e-mailed links) starts here, never at a request's Host.
     PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
   }, empty(bootstrapAdminApiKeyReference) ? {} : {
     BOOTSTRAP_ADMIN_EMAIL: bootstrapAdminEmail
     BOOTSTRAP_ADMIN_API_KEY: bootstrapAdminApiKeyReference
+  }, empty(slackApiBaseUrl) ? {} : {
+    SLACK_API_BASE_URL: slackApiBaseUrl
+  }, empty(slackBotTokenReference) ? {} : {
+    SLACK_BOT_TOKEN: slackBotTokenReference
   })
 }
 

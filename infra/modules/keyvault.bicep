@@ -1,4 +1,5 @@
-// Secrets the app reads through Key Vault references: the bootstrap admin key now, the encryption key later.
+// Secrets the app reads through Key Vault references: the bootstrap admin key, the encryption key, the incident
+// surface's token-signing key and, when given, the Slack bot token.
 param name string
 param location string
 param tags object
@@ -9,6 +10,12 @@ param bootstrapAdminApiKey string
 param encryptionKey string
 @description('Whether bootstrapAdminApiKey was given; a separate flag keeps the secret out of every output expression.')
 param storeBootstrapAdminApiKey bool
+@secure()
+param incidentTokenSigningKey string
+@secure()
+param slackBotToken string
+@description('Whether slackBotToken was given (the same reason as storeBootstrapAdminApiKey).')
+param storeSlackBotToken bool
 
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6' // read secrets through app-setting references
 
@@ -35,6 +42,18 @@ resource encryption 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   properties: { value: encryptionKey }
 }
 
+resource tokenSigning 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
+  parent: vault
+  name: 'incident-token-signing-key'
+  properties: { value: incidentTokenSigningKey }
+}
+
+resource slackToken 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (storeSlackBotToken) {
+  parent: vault
+  name: 'slack-bot-token'
+  properties: { value: slackBotToken }
+}
+
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, principalId, keyVaultSecretsUser)
   scope: vault
@@ -47,3 +66,5 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 output bootstrapAdminApiKeyReference string = !storeBootstrapAdminApiKey ? '' : '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=bootstrap-admin-api-key)'
 output encryptionKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${encryption.name})'
+output incidentTokenSigningKeyReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${tokenSigning.name})'
+output slackBotTokenReference string = !storeSlackBotToken ? '' : '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=slack-bot-token)'

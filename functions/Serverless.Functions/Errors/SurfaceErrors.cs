@@ -10,6 +10,12 @@ public interface ISurfaceErrorWriter
     /// <summary>Whether requests to this path belong to the surface.</summary>
     bool Owns(PathString path);
 
+    /// <summary>
+    /// A surface whose paths lie inside another's (the incident surface's <c>/v2/incidents</c> and
+    /// <c>/v2/organizations</c> inside the Integration Platform's <c>/v2</c>) is asked first.
+    /// </summary>
+    bool IsNested => false;
+
     Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors);
 }
 
@@ -24,7 +30,7 @@ public sealed class SurfaceErrors
 
     public SurfaceErrors(IEnumerable<ISurfaceErrorWriter> writers, Type fallbackType)
     {
-        this.writers = writers.ToArray();
+        this.writers = writers.OrderByDescending(w => w.IsNested).ToArray();
         fallback = this.writers.SingleOrDefault(w => w.GetType() == fallbackType)
             ?? throw new InvalidOperationException($"The fallback error writer {fallbackType.Name} is not registered; register it with AddSurfaceErrorWriter.");
     }

@@ -18,6 +18,7 @@ public static class RootIndex
     [
         new("Integration Platform API", "/v2", "Integration Platform REST API v2 (JSON:API)"),
         new("Status Page API", "/api/v1", "Cachet 2.4 API v1; every page also at /pages/{slug}/api/v1, its HTML at /status and /pages/{slug}"),
+        new("Incident Management API", "/v3", "Squadcast API v3 (token exchange at /oauth/access-token; alerts and status-page messages on its v2 paths), errors and keys as incident.io"),
     ];
 
     private static readonly Index Body = new(

@@ -46,7 +46,13 @@ public static class TenantRoles
 
     public const string Member = "member";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Member];
+    /// <summary>
+    /// The incident surface's read-only <c>stakeholder</c> (docs/decisions/0019-incident-roles-and-tokens.md); elsewhere
+    /// it holds no tenant permission, as a member holds none.
+    /// </summary>
+    public const string Stakeholder = "stakeholder";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Member, Stakeholder];
 
     private static readonly Dictionary<string, string[]> Granted = new()
     {
@@ -58,6 +64,7 @@ public static class TenantRoles
             Permissions.WorkspacesWorkspaceEditType,
         ],
         [Member] = [],
+        [Stakeholder] = [],
     };
 
     public static IReadOnlyCollection<string> PermissionsOf(string role) => Granted.TryGetValue(role, out var granted) ? granted : [];

@@ -137,6 +137,49 @@ public sealed class UserStore(StorageAccount storage, TimeProvider time)
     }
 
     /// <summary>
+    /// A new tenant with its first admin (<c>POST /v2/tenants</c>). The email is claimed first, so a taken one throws
+    /// <see cref="EmailTakenException"/> before anything is written; a crash later leaves a claim that names the new
+    /// tenant, which a retry with the same email cannot take over, and no user.
+    /// </summary>
+    public async Task<UserEntity> CreateTenantAsync(string tenantName, NewUser admin, CancellationToken cancellationToken = default)
+    {
+        var claim = new IndexEntity { PartitionKey = EmailKey(admin.Email), RowKey = "", TenantId = Ids.New(time), UserId = Ids.New(time) };
+        try
+        {
+            await emails.AddEntityAsync(claim, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            throw new EmailTakenException(NormalizeEmail(admin.Email));
+        }
+        await EnsureTenantAsync(claim.TenantId, tenantName, cancellationToken);
+        return await CompleteAsync(claim, admin with { TenantId = claim.TenantId }, cancellationToken);
+    }
+
+    /// <summary>Changes the user's tenant role, with the ETag it was read with.</summary>
+    public async Task<UserEntity> SetTenantRoleAsync(UserEntity user, string tenantRole, CancellationToken cancellationToken = default)
+    {
+        user.TenantRole = tenantRole;
+        var response = await users.UpdateEntityAsync(user, user.ETag, TableUpdateMode.Replace, cancellationToken);
+        user.ETag = response.Headers.ETag ?? user.ETag;
+        return user;
+    }
+
+    /// <summary>
+    /// Removes the user from its tenant: the user row first (its key then grants nothing), then the key row and the email
+    /// claim, so the email can be registered again.
+    /// </summary>
+    public async Task RemoveAsync(UserEntity user, CancellationToken cancellationToken = default)
+    {
+        await users.DeleteEntityAsync(user.PartitionKey, user.RowKey, user.ETag, cancellationToken);
+        if (user.ApiKeyHash.Length > 0)
+        {
+            await keys.DeleteIfExistsAsync(user.ApiKeyHash, "", cancellationToken);
+        }
+        await emails.DeleteIfExistsAsync(EmailKey(user.Email), "", cancellationToken);
+    }
+
+    /// <summary>
     /// Makes sure a user with this email exists in the claim's tenant and holds this key and role (bootstrap).
     /// Idempotent: repeated calls, or calls after a crash part-way, converge on the same single user.
     /// </summary>

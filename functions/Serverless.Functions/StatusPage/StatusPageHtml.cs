@@ -87,7 +87,7 @@ public static class StatusPageHtml
             Groups = groups.Where(g => g.Visibility == Visibility.Public).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList(),
             Components = components.Where(c => GuestSees(c, groups)).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList(),
             Metrics = metrics,
-            Incidents = incidents.Where(i => i.Visibility == Visibility.Public).ToList(),
+            PublicIncidents = incidents.Where(i => i.Visibility == Visibility.Public).ToList(),
             Updates = updates,
             Schedules = (await store.ListAsync<StatusSchedule>(pageId, cancellationToken))
                 .Where(s => s.ScheduleStatus is ScheduleStatus.Upcoming or ScheduleStatus.InProgress).OrderBy(s => s.ScheduledAt).ToList(),

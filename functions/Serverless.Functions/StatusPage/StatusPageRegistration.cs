@@ -14,6 +14,7 @@ public static class StatusPageRegistration
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<StatusItemStore>();
         services.AddSingleton<StatusSubscriptions>();
+        services.AddSingleton<LinkedIncidents>();
         // The public page's HTML is Razor components, rendered on the server.
         services.AddRazorComponents();
         services.AddSingleton<Mailer>();

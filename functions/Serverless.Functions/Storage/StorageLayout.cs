@@ -41,6 +41,15 @@ public static class StorageLayout
         public const string FlowParked = "FlowParked";
         public const string FlowTicks = "FlowTicks";
         public const string FlowReplies = "FlowReplies";
+        public const string RefreshTokens = "RefreshTokens";
+        public const string IncidentServices = "IncidentServices";
+        public const string Incidents = "Incidents";
+        public const string AlertRequests = "AlertRequests";
+        public const string IncidentNotes = "IncidentNotes";
+        public const string CommunicationCards = "CommunicationCards";
+        public const string Postmortems = "Postmortems";
+        public const string IncidentTeams = "IncidentTeams";
+        public const string PublicMessages = "PublicMessages";
 
         public static readonly IReadOnlyList<string> All =
         [
@@ -48,6 +57,7 @@ public static class StorageLayout
             SshKeys, DataSamples, Teams, ComponentRepos, StatusPages, StatusItems, StatusMetricPoints, StatusNotifications,
             UploadQuotas, Flows, FlowIds, FlowVersions, FlowDrafts, FlowSnapshots, FlowSchedules, FlowCounters, FlowLogs, FlowErrors,
             FlowParked, FlowTicks, FlowReplies,
+            RefreshTokens, IncidentServices, Incidents, AlertRequests, IncidentNotes, CommunicationCards, Postmortems, IncidentTeams, PublicMessages,
         ];
     }
 

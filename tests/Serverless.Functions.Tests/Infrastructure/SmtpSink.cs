@@ -55,6 +55,15 @@ public sealed class SmtpSink : MessageStore, IAsyncDisposable
         ["SMTP_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>Points the app a fixture hosts at this sink.</summary>
+    public void Configure(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
     /// <summary>Every message received so far, in order of arrival.</summary>
     public IReadOnlyList<SmtpMessage> Messages
     {

@@ -202,10 +202,7 @@ public sealed class SmtpApiFixture : ApiFixture
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        foreach (var (key, value) in Sink.Settings)
-        {
-            builder.UseSetting(key, value);
-        }
+        Sink.Configure(builder);
     }
 
     public override async ValueTask DisposeAsync()

@@ -17,6 +17,7 @@ public static class ComponentsRegistration
         services.AddSingleton<BuiltInComponent, RestApiComponent>();
         services.AddSingleton<BuiltInComponent, SplitterComponent>();
         services.AddSingleton<BuiltInComponent, StatusPageComponent>();
+        services.AddSingleton<BuiltInComponent, IncidentComponent>();
         services.AddSingleton<ComponentCatalog>();
         return services;
     }

@@ -36,6 +36,12 @@ public sealed class CachetPage
     /// <summary>The absolute URL of the page's public HTML, e.g. <c>http://host/status</c>.</summary>
     public string BaseUrl { get; }
 
+    /// <summary>The page as another surface acts on it for one of the page's users (see <see cref="LinkedIncidents"/>).</summary>
+    public static CachetPage For(StatusPageEntity page, Caller user, TimeProvider time, HttpRequest request) =>
+        user.TenantId == page.TenantId
+            ? new CachetPage(page, user, new CachetClock(TimeZoneInfo.Utc, time.GetUtcNow()), PublicUrl(request, page))
+            : throw new InvalidOperationException("A page is acted on only for a user of its own tenant.");
+
     public static async ValueTask<CachetPage?> BindAsync(HttpContext context)
     {
         var request = context.Request;

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Storage;
+
+namespace Serverless.Functions.Incidents.Lifecycle;
+
+// Incidents: PK = tenantId, RK = incidentId → the incident; its assignees, tags and timeline (logs) are JSON columns.
+//            PK = tenantId, RK = "~number"  → Next: the organization's incident numbers ('~' sorts after every id, so
+//                                              incident queries stop before it).
+// One partition per organization: export reads one partition by time, and a new incident takes its number and is
+// added in one transaction.
+
+public sealed class IncidentEntity : TableRow
+{
+    public string TenantId => PartitionKey;
+    public string Id => RowKey;
+    public int Number { get; set; }
+    public string ServiceId { get; set; } = "";
+    public string AlertSource { get; set; } = "";
+    public string Message { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string Status { get; set; } = IncidentStates.Triggered;
+
+    /// <summary><c>P1</c>…<c>P5</c>, or empty for none.</summary>
+    public string Priority { get; set; } = "";
+
+    public string EventId { get; set; } = "";
+    public int EventCount { get; set; } = 1;
+    public string CreatedBy { get; set; } = "";
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset Updated { get; set; }
+    public DateTimeOffset? AcknowledgedAt { get; set; }
+    public DateTimeOffset? ResolvedAt { get; set; }
+    public string AssignedTo { get; set; } = "[]";
+    public string Tags { get; set; } = "{}";
+    public string Logs { get; set; } = "[]";
+
+    public List<IncidentAssignment> Assignments() => JsonSerializer.Deserialize(AssignedTo, AppJson.Default.ListIncidentAssignment) ?? [];
+
+    public Dictionary<string, IncidentTag> TagMap() => JsonSerializer.Deserialize(Tags, AppJson.Default.DictionaryStringIncidentTag) ?? [];
+
+    public List<IncidentLog> Timeline() => JsonSerializer.Deserialize(Logs, AppJson.Default.ListIncidentLog) ?? [];
+
+    public void SetAssignments(List<IncidentAssignment> value) => AssignedTo = JsonSerializer.Serialize(value, AppJson.Default.ListIncidentAssignment);
+
+    public void SetTags(Dictionary<string, IncidentTag> value) => Tags = JsonSerializer.Serialize(value, AppJson.Default.DictionaryStringIncidentTag);
+
+    public void Log(IncidentLog entry)
+    {
+        var logs = Timeline();
+        logs.Add(entry);
+        Logs = JsonSerializer.Serialize(logs, AppJson.Default.ListIncidentLog);
+    }
+
+    public bool IsOpen => Status is IncidentStates.Triggered or IncidentStates.Acknowledged;
+}
+
+public static class IncidentStates
+{
+    public const string Triggered = "triggered";
+    public const string Acknowledged = "acknowledged";
+    public const string Resolved = "resolved";
+    public const string Suppressed = "suppressed";
+
+    public static readonly IReadOnlyList<string> All = [Triggered, Acknowledged, Resolved, Suppressed];
+
+    public static readonly IReadOnlyList<string> Priorities = ["P1", "P2", "P3", "P4", "P5"];
+}
+
+public sealed class IncidentNumberEntity : TableRow
+{
+    public const string Row = "~number";
+
+    public int Next { get; set; }
+}
+
+public sealed class IncidentStore(StorageAccount storage)
+{
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.Incidents);
+
+    public async Task<IncidentEntity?> GetAsync(string tenantId, string incidentId, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValid(incidentId))
+        {
+            return null;
+        }
+        var found = await table.GetEntityIfExistsAsync<IncidentEntity>(tenantId, incidentId, cancellationToken: cancellationToken);
+        return found.HasValue ? found.Value : null;
+    }
+
+    /// <summary>The organization's incidents created in [<paramref name="from"/>, <paramref name="to"/>], oldest first.</summary>
+    public Task<IReadOnlyList<IncidentEntity>> ListAsync(string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        table.ListAsync<IncidentEntity>(TableClient.CreateQueryFilter(
+            $"PartitionKey eq {tenantId} and RowKey lt {IncidentNumberEntity.Row} and Created ge {from} and Created le {to}"), cancellationToken);
+
+    /// <summary>Every incident a service opened with this <c>event_id</c>.</summary>
+    public Task<IReadOnlyList<IncidentEntity>> WithEventAsync(string tenantId, string serviceId, string eventId, CancellationToken cancellationToken = default) =>
+        table.ListAsync<IncidentEntity>(TableClient.CreateQueryFilter(
+            $"PartitionKey eq {tenantId} and RowKey lt {IncidentNumberEntity.Row} and ServiceId eq {serviceId} and EventId eq {eventId}"), cancellationToken);
+
+    /// <summary>Gives the incident the organization's next number and adds it, both in one transaction.</summary>
+    public Task<IncidentEntity> AddAsync(IncidentEntity incident, CancellationToken cancellationToken = default) =>
+        OptimisticConcurrency.RetryAsync(async () =>
+        {
+            var found = await table.GetEntityIfExistsAsync<IncidentNumberEntity>(incident.TenantId, IncidentNumberEntity.Row, cancellationToken: cancellationToken);
+            var counter = found.HasValue ? found.Value! : new IncidentNumberEntity { PartitionKey = incident.TenantId, RowKey = IncidentNumberEntity.Row };
+            counter.Next++;
+            incident.Number = counter.Next;
+            TableTransactionAction step = found.HasValue
+                ? new(TableTransactionActionType.UpdateReplace, counter, counter.ETag)
+                : new(TableTransactionActionType.Add, counter);
+            await table.SubmitTransactionAsync([step, new(TableTransactionActionType.Add, EntitySize.EnsureFits(incident))], cancellationToken);
+            return incident;
+        });
+
+    /// <summary>
+    /// Reads, changes and writes the incident with its ETag, again from a fresh read when another writer got there first.
+    /// <paramref name="change"/> answers false to leave it as it is; it may throw to refuse the change.
+    /// </summary>
+    public Task<IncidentEntity?> MutateAsync(string tenantId, string incidentId, Func<IncidentEntity, bool> change, CancellationToken cancellationToken = default) =>
+        OptimisticConcurrency.RetryAsync(async () =>
+        {
+            var incident = await GetAsync(tenantId, incidentId, cancellationToken);
+            if (incident is null || !change(incident))
+            {
+                return incident;
+            }
+            var response = await table.UpdateEntityAsync(EntitySize.EnsureFits(incident), incident.ETag, TableUpdateMode.Replace, cancellationToken);
+            incident.ETag = response.Headers.ETag ?? default(ETag);
+            return incident;
+        });
+}
