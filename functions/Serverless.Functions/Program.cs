@@ -33,6 +33,7 @@ builder.Services.AddTenancy();
 builder.Services.AddBuiltInComponents();
 builder.Services.AddIntegrationPlatform();
 builder.Services.AddStatusPages();
+builder.Services.AddApiReference();
 
 var app = builder.Build().UseApiPipeline();
 app.MapRootIndex();
@@ -49,6 +50,7 @@ app.MapAuthClientsApi();
 app.MapSshKeysApi();
 app.MapDataSamplesApi();
 app.MapStatusPages();
+app.MapApiReference();
 app.RunOrWriteFunctionMetadata(args);
 
 /// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>
