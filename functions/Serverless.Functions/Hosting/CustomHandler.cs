@@ -40,6 +40,7 @@ public static class CustomHandler
 
     public static WebApplicationBuilder UseCustomHandlerHosting(this WebApplicationBuilder builder)
     {
+        Settings.RefuseUnresolvedReferences(builder.Configuration);
         var mode = ModeOf(builder.Configuration);
         builder.WebHost.UseUrls(ListenUrl(builder.Configuration));
         builder.Services.AddSingleton<PublicUrls>();
