@@ -21,6 +21,7 @@ using Serverless.Functions.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseCustomHandlerHosting();
+builder.AddTelemetry();
 builder.Services.AddStorage();
 builder.Services.AddIdentityCore();
 // Paths no surface owns (/, unknown ones) answer in JSON:API, the format of the first surface.
