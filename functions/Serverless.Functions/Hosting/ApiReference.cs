@@ -102,6 +102,10 @@ public static class ApiReference
         app.MapFunctionGroup("Docs", DocsPath).MapScalarApiReference("/", options =>
         {
             options.WithTitle("API reference").WithOpenApiRoutePattern("/openapi/{documentName}.json");
+            // Everything from the app itself: no fonts from a CDN, no telemetry to Scalar (a closed network works too).
+            options.DefaultFonts = false;
+            options.Telemetry = false;
+            options.ShowOperationId = true;
             foreach (var document in Documents)
             {
                 options.AddDocument(document.Name, document.Title, document.Url);

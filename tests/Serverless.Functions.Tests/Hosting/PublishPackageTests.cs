@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Tests.Infrastructure;
 
@@ -71,20 +69,7 @@ public sealed class PublishPackageTests : IDisposable
         process.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-            JsonObject? index = null;
-            while (index is null && stopwatch.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
-            {
-                try
-                {
-                    index = await http.GetFromJsonAsync<JsonObject>("/");
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(25);
-                }
-            }
-            var elapsed = stopwatch.Elapsed;
+            var (index, elapsed) = await HostingTests.FirstIndexAsync(port, process, stopwatch);
             Assert.True(index is not null, process.HasExited ? $"The packaged executable exited with {process.ExitCode}." : "The packaged executable did not answer GET / in 30 s.");
             Assert.Equal("serverless-ops-backend", index["name"]!.GetValue<string>());
             Assert.True(elapsed < TimeSpan.FromSeconds(10), $"GET / first answered after {elapsed.TotalSeconds:0.0} s; the host gives up at 30 s.");
