@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using Serverless.Bench;
 
 // Latency of the status page's hottest read and write through the running app, side by side with the floor: the same
 // storage calls the app makes for them, made directly. bench/run.sh starts the app and its storage and runs this.
@@ -68,6 +69,8 @@ foreach (var (name, app, floor) in scenarios)
     var f = await MeasureAsync(floor, iterations);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {a.P50:0.00} | {a.P95:0.00} | {f.P50:0.00} | {f.P95:0.00} | {a.P50 / f.P50:0.0}x |"));
 }
+
+await FlowThroughput.RunAsync(baseUrl, key, storage);
 
 static async Task<(double P50, double P95)> MeasureAsync(Func<Task> call, int iterations)
 {

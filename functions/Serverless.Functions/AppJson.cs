@@ -8,6 +8,8 @@ using Serverless.Functions.IntegrationPlatform.Components;
 using Serverless.Functions.IntegrationPlatform.Contracts;
 using Serverless.Functions.IntegrationPlatform.Credentials;
 using Serverless.Functions.IntegrationPlatform.DataSamples;
+using Serverless.Functions.IntegrationPlatform.FlowRuntime;
+using Serverless.Functions.IntegrationPlatform.Flows;
 using Serverless.Functions.IntegrationPlatform.Executions;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Resources;
@@ -31,6 +33,7 @@ namespace Serverless.Functions;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 // Queue messages.
 [JsonSerializable(typeof(OperationsEngine.Message))]
+[JsonSerializable(typeof(StepEnvelope))]
 [JsonSerializable(typeof(StatusNotifier.NotificationMessage))]
 // Operation inputs and results, blob payloads, and JSON held in table columns.
 [JsonSerializable(typeof(ComponentMethodInput))]
@@ -80,6 +83,10 @@ namespace Serverless.Functions;
 [JsonSerializable(typeof(ContractsApi.ContractInput))]
 [JsonSerializable(typeof(ContractsApi.MemberInput))]
 [JsonSerializable(typeof(CredentialsApi.CredentialInput))]
+[JsonSerializable(typeof(FlowsApi.FlowInput))]
+[JsonSerializable(typeof(FlowsApi.FlowCopyInput))]
+[JsonSerializable(typeof(FlowDraftsApi.DraftInput))]
+[JsonSerializable(typeof(FlowSnapshotsApi.SnapshotInput))]
 [JsonSerializable(typeof(DataSamplesApi.SampleInput))]
 [JsonSerializable(typeof(ScheduledExecutionsApi.ExecutionInput))]
 [JsonSerializable(typeof(SshKeysApi.KeyInput))]

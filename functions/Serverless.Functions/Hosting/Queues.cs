@@ -85,9 +85,13 @@ public static class QueueMessages
 /// <summary>Enqueues a message and wakes this process's poller for it, so work enqueued here starts at once.</summary>
 public sealed class QueueSender(StorageAccount storage, QueueSignal signal)
 {
-    public async Task SendAsync<T>(string queue, T message, CancellationToken cancellationToken = default)
+    public Task SendAsync<T>(string queue, T message, CancellationToken cancellationToken = default) =>
+        SendRawAsync(queue, QueueMessages.Write(message), cancellationToken);
+
+    /// <summary>A message already written with <see cref="QueueMessages.Write{T}"/>.</summary>
+    public async Task SendRawAsync(string queue, string text, CancellationToken cancellationToken = default)
     {
-        await storage.Queue(queue).SendMessageAsync(QueueMessages.Write(message), cancellationToken);
+        await storage.Queue(queue).SendMessageAsync(text, cancellationToken);
         Telemetry.QueueMessagesSent.Add(1, new KeyValuePair<string, object?>("queue", queue));
         signal.Notify(queue);
     }

@@ -12,25 +12,29 @@ public static class RequestBodyLimit
 {
     public const int MaxBytes = 1024 * 1024;
 
+    /// <summary>A flow's webhook takes what elastic.io's gateway takes (component-model §4.8): 10 MB.</summary>
+    public const int WebhookMaxBytes = 10 * 1024 * 1024;
+
     public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        if (context.Request.ContentLength > MaxBytes)
+        var max = context.Request.Path.StartsWithSegments("/hook") ? WebhookMaxBytes : MaxBytes;
+        if (context.Request.ContentLength > max)
         {
-            throw TooLarge();
+            throw TooLarge(max);
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrel)
         {
-            kestrel.MaxRequestBodySize = MaxBytes;
+            kestrel.MaxRequestBodySize = max;
         }
         // Chunked bodies have no length to check up front, and the in-memory test server has no limit of its own.
-        context.Request.Body = new CappedStream(context.Request.Body);
+        context.Request.Body = new CappedStream(context.Request.Body, max);
         return next(context);
     });
 
-    private static ApiException TooLarge() =>
-        new(ApiError.ForStatus(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {MaxBytes / 1024} KiB."));
+    private static ApiException TooLarge(int max) =>
+        new(ApiError.ForStatus(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {max / 1024} KiB."));
 
-    private sealed class CappedStream(Stream inner) : Stream
+    private sealed class CappedStream(Stream inner, int max) : Stream
     {
         private long read;
 
@@ -51,7 +55,7 @@ public static class RequestBodyLimit
         private int Count(int n)
         {
             read += n;
-            return read > MaxBytes ? throw TooLarge() : n;
+            return read > max ? throw TooLarge(max) : n;
         }
 
         public override void Flush()

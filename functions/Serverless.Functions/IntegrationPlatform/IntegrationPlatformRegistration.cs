@@ -6,6 +6,7 @@ using Serverless.Functions.IntegrationPlatform.Components;
 using Serverless.Functions.IntegrationPlatform.Credentials;
 using Serverless.Functions.IntegrationPlatform.DataSamples;
 using Serverless.Functions.IntegrationPlatform.Executions;
+using Serverless.Functions.IntegrationPlatform.FlowRuntime;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.IntegrationPlatform.Resources;
 using Serverless.Functions.IntegrationPlatform.SshKeys;
@@ -40,6 +41,8 @@ public static class IntegrationPlatformRegistration
         services.AddSingleton<AuthSecretStore>();
         services.AddSingleton<SecretRefresher>();
         services.AddTimerJob<AuthSecretRefreshJob>(AuthSecretRefreshJob.Name, AuthSecretRefreshJob.Interval);
+
+        services.AddFlows();
 
         services.AddSingleton<SshKeyStore>();
         services.AddSingleton<DataSampleStore>();

@@ -29,12 +29,25 @@ public static class StorageLayout
         public const string StatusMetricPoints = "StatusMetricPoints";
         public const string StatusNotifications = "StatusNotifications";
         public const string UploadQuotas = "UploadQuotas";
+        public const string Flows = "Flows";
+        public const string FlowIds = "FlowIds";
+        public const string FlowVersions = "FlowVersions";
+        public const string FlowDrafts = "FlowDrafts";
+        public const string FlowSnapshots = "FlowSnapshots";
+        public const string FlowSchedules = "FlowSchedules";
+        public const string FlowCounters = "FlowCounters";
+        public const string FlowLogs = "FlowLogs";
+        public const string FlowErrors = "FlowErrors";
+        public const string FlowParked = "FlowParked";
+        public const string FlowTicks = "FlowTicks";
+        public const string FlowReplies = "FlowReplies";
 
         public static readonly IReadOnlyList<string> All =
         [
             Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets,
             SshKeys, DataSamples, Teams, ComponentRepos, StatusPages, StatusItems, StatusMetricPoints, StatusNotifications,
-            UploadQuotas,
+            UploadQuotas, Flows, FlowIds, FlowVersions, FlowDrafts, FlowSnapshots, FlowSchedules, FlowCounters, FlowLogs, FlowErrors,
+            FlowParked, FlowTicks, FlowReplies,
         ];
     }
 
@@ -46,7 +59,10 @@ public static class StorageLayout
         /// <summary>Status-page notification ids to mail (the outbox); failures end in "status-notifications-poison".</summary>
         public const string StatusNotifications = "status-notifications";
 
-        public static readonly IReadOnlyList<string> All = [Operations, StatusNotifications];
+        /// <summary>Flow messages, each for one step of one flow version (the flow runtime); failures end in "flow-steps-poison".</summary>
+        public const string FlowSteps = "flow-steps";
+
+        public static readonly IReadOnlyList<string> All = [Operations, StatusNotifications, FlowSteps];
     }
 
     public static class Containers
@@ -57,6 +73,9 @@ public static class StorageLayout
         /// <summary>Data-sample results too large for a table row, named "{tenantId}/{sampleId}.json".</summary>
         public const string DataSamples = "data-samples";
 
-        public static readonly IReadOnlyList<string> All = [Uploads, DataSamples];
+        /// <summary>Flow messages too large for a queue message, and error inputs too large for a row, named "{flowId}/{messageId}.json".</summary>
+        public const string FlowMessages = "flow-messages";
+
+        public static readonly IReadOnlyList<string> All = [Uploads, DataSamples, FlowMessages];
     }
 }

@@ -106,6 +106,9 @@ public sealed class ContractStore(StorageAccount storage) : TenantScopedStore<Co
 
 public sealed class WorkspaceStore(StorageAccount storage) : TenantScopedStore<WorkspaceEntity>(storage.Table(StorageLayout.Tables.Workspaces))
 {
+    public Task<IReadOnlyList<WorkspaceEntity>> ListOfTenantAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {tenantId}"), cancellationToken);
+
     public Task<IReadOnlyList<WorkspaceEntity>> OfContractAsync(string tenantId, string contractId, CancellationToken cancellationToken = default) =>
         QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and ContractId eq {contractId}"), cancellationToken);
 }

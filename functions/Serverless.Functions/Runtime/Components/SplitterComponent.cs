@@ -1,10 +1,16 @@
 using System.Text.Json.Nodes;
+using Serverless.Functions.Runtime.Scripting;
 
 namespace Serverless.Functions.Runtime.Components;
 
 /// <summary>Splitter: <c>reassemble</c>'s metadata depends on its mode and on emitAsArray.</summary>
-public sealed class SplitterComponent() : BuiltInComponent("splitter")
+public sealed class SplitterComponent(Jsonata jsonata) : BuiltInComponent("splitter")
 {
+    public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken) =>
+        function == "splitOnJsonataExpression"
+            ? SplitterProcess.SplitAsync(jsonata, message, cfg, context)
+            : throw new ComponentException("'reassemble' is not supported in running flows yet; split, then map or reduce with JSONata.");
+
     public override Task<JsonNode> GetMetaModelAsync(string function, JsonObject cfg, CancellationToken cancellationToken)
     {
         if (function != "reassemble")

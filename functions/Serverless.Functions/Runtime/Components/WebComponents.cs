@@ -2,12 +2,25 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Serverless.Functions.Hosting;
+using Serverless.Functions.Runtime.Scripting;
 
 namespace Serverless.Functions.Runtime.Components;
 
 /// <summary>Webhook: verification checks that the <c>auth</c> field holds what its type needs.</summary>
 public sealed class WebhookComponent() : BuiltInComponent("webhook")
 {
+    /// <summary><c>receive</c>: the request's body with its query, headers, method, URL and extra path beside it (§3.1).</summary>
+    public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken)
+    {
+        var body = message["body"]?.DeepClone() as JsonObject ?? [];
+        body["_query"] = message["query"]?.DeepClone() ?? new JsonObject();
+        body["_headers"] = message["headers"]?.DeepClone() ?? new JsonObject();
+        body["_method"] = message["method"]?.DeepClone();
+        body["_url"] = message["url"]?.DeepClone();
+        body["_additionalUrlPath"] = message["pathSuffix"]?.DeepClone() ?? "";
+        return Task.FromResult<JsonObject?>(new JsonObject { ["body"] = body, ["headers"] = message["headers"]?.DeepClone() ?? new JsonObject() });
+    }
+
     public override Task VerifyCredentialsAsync(JsonObject cfg, CancellationToken cancellationToken)
     {
         var auth = cfg["auth"] as JsonObject ?? throw new ComponentException("'auth' is required: {\"type\": \"NO_AUTH\" | \"BASIC\" | \"API_KEY\" | \"HMAC\", ...}.");
@@ -37,8 +50,11 @@ public sealed class WebhookComponent() : BuiltInComponent("webhook")
 /// REST API: verification checks the <c>auth</c> field, then, when a <c>url</c> is configured, sends it an
 /// authenticated GET; any 2xx answer verifies the credential, anything else is the reason it does not.
 /// </summary>
-public sealed class RestApiComponent(IHttpClientFactory http) : BuiltInComponent("rest-api")
+public sealed class RestApiComponent(IHttpClientFactory http, Jsonata jsonata) : BuiltInComponent("rest-api")
 {
+    public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken) =>
+        RestApiProcess.RequestAsync(http, jsonata, message, cfg, context, cancellationToken);
+
     public override async Task VerifyCredentialsAsync(JsonObject cfg, CancellationToken cancellationToken)
     {
         var auth = cfg["auth"] as JsonObject ?? throw new ComponentException("'auth' is required.");

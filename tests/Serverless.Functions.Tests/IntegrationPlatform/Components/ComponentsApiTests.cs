@@ -27,7 +27,7 @@ public sealed class ComponentsApiTests(ApiFixture api) : IClassFixture<ApiFixtur
         using var client = api.ClientFor(owner);
         var list = await (await client.GetAsync($"/v2/components?contract_id={contract}")).ReadJsonAsync();
         var names = list["data"]!.AsArray().Select(c => c!["attributes"]!["name"]!.GetValue<string>()).ToList();
-        Assert.Equal(["code", "filter", "jsonata", "rest-api", "router", "simple-trigger-component", "splitter", "status-page", "webhook"], names);
+        Assert.Equal(["code", "email", "filter", "jsonata", "petstore", "request-reply", "rest-api", "router", "simple-trigger-component", "splitter", "status-page", "timer", "webhook"], names);
         var rest = list["data"]!.AsArray().Single(c => c!["attributes"]!["name"]!.GetValue<string>() == "rest-api")!;
         Assert.Equal("global", rest["attributes"]!["access"]!.GetValue<string>());
         var revision = rest["relationships"]!["latest_version"]!["data"]!["id"]!.GetValue<string>();
@@ -92,7 +92,7 @@ public sealed class ComponentsApiTests(ApiFixture api) : IClassFixture<ApiFixtur
         await (await member.GetAsync("/v2/components/all")).AssertErrorAsync(403);
         using var admin = api.AdminClient();
         var all = await (await admin.GetAsync("/v2/components/all")).ReadJsonAsync();
-        Assert.Equal(9, all["data"]!.AsArray().Count);
+        Assert.Equal(13, all["data"]!.AsArray().Count);
     }
 
     [Fact]

@@ -1,0 +1,255 @@
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Storage;
+using Serverless.Functions.Tenancy;
+
+namespace Serverless.Functions.IntegrationPlatform.Flows;
+
+// Flows:         PK = tenantId, RK = flowId → the flow as its API shows it, with the graph and nodes_config as JSON, the
+//                latest version's hash, and the version it runs (RunningVersion) while active.
+// FlowIds:       PK = flowId, RK = "" → TenantId: /hook/{flowId} names no tenant, so webhooks find the flow here.
+// FlowVersions:  PK = flowId, RK = version hash → an immutable copy of name, description, cron, graph, nodes_config.
+// FlowDrafts:    PK = tenantId, RK = flowId → the flow's one draft.
+// FlowSnapshots: PK = flowId, RK = stepId → the step's snapshot (JSON, at most 5 KB).
+// FlowSchedules: PK = "schedule", RK = flowId → TenantId and Cron of each active polling flow: the minute job's list.
+
+public static class FlowStatus
+{
+    public const string Active = "active";
+    public const string Inactive = "inactive";
+}
+
+public sealed class FlowEntity : TableRow
+{
+    public string TenantId => PartitionKey;
+    public string Id => RowKey;
+    public string WorkspaceId { get; set; } = "";
+    public string ContractId { get; set; } = "";
+    public string UserId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public string Type { get; set; } = "ordinary";
+    public string Status { get; set; } = FlowStatus.Inactive;
+    public string CurrentStatus { get; set; } = FlowStatus.Inactive;
+    public string DefaultMapperType { get; set; } = "jsonata";
+    public string? Cron { get; set; }
+    public string Graph { get; set; } = "{\"nodes\":[],\"edges\":[]}";
+    public string NodesConfig { get; set; } = "{}";
+    public bool StatsEnabled { get; set; } = true;
+    public string LatestVersion { get; set; } = "";
+    public string? RunningVersion { get; set; }
+    public DateTimeOffset? LastStartTime { get; set; }
+    public DateTimeOffset? DueExecution { get; set; }
+    public bool HasDraft { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset Updated { get; set; }
+
+    public bool IsActive => Status == FlowStatus.Active;
+}
+
+public sealed class FlowVersionEntity : TableRow
+{
+    public string FlowId => PartitionKey;
+    public string Hash => RowKey;
+    public string UserId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public string? Cron { get; set; }
+    public string Graph { get; set; } = "";
+    public string NodesConfig { get; set; } = "{}";
+    public DateTimeOffset Created { get; set; }
+}
+
+public sealed class FlowDraftEntity : TableRow
+{
+    public string FlowId => RowKey;
+    public string DraftId { get; set; } = "";
+    public string UserId { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? Cron { get; set; }
+    public string Graph { get; set; } = "{\"nodes\":[],\"edges\":[]}";
+    public string NodesConfig { get; set; } = "{}";
+    public bool? StatsEnabled { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset Updated { get; set; }
+}
+
+public sealed class FlowSnapshotEntity : TableRow
+{
+    public string StepId => RowKey;
+    public string Snapshot { get; set; } = "null";
+    public DateTimeOffset Updated { get; set; }
+}
+
+public sealed class FlowScheduleEntity : TableRow
+{
+    public const string Partition = "schedule";
+    public string FlowId => RowKey;
+    public string TenantId { get; set; } = "";
+    public string Cron { get; set; } = "";
+}
+
+public sealed class FlowIdEntity : TableRow
+{
+    public string TenantId { get; set; } = "";
+}
+
+public sealed class FlowStore(StorageAccount storage) : TenantScopedStore<FlowEntity>(storage.Table(StorageLayout.Tables.Flows))
+{
+    private readonly TableClient ids = storage.Table(StorageLayout.Tables.FlowIds);
+
+    /// <summary>The index row first: a crash between the two leaves an index row naming nothing, which lookups ignore.</summary>
+    public async Task CreateAsync(FlowEntity flow, CancellationToken cancellationToken = default)
+    {
+        await ids.UpsertEntityAsync(new FlowIdEntity { PartitionKey = flow.Id, RowKey = "", TenantId = flow.TenantId }, TableUpdateMode.Replace, cancellationToken);
+        await AddAsync(flow, cancellationToken);
+    }
+
+    /// <summary>The flow behind a webhook URL, whatever its tenant; null when there is none.</summary>
+    public async Task<FlowEntity?> FindAnyTenantAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValid(flowId))
+        {
+            return null;
+        }
+        var index = await ids.GetEntityIfExistsAsync<FlowIdEntity>(flowId, "", cancellationToken: cancellationToken);
+        return index.HasValue ? await GetAsync(index.Value!.TenantId, flowId, cancellationToken) : null;
+    }
+
+    public async Task RemoveAsync(FlowEntity flow, CancellationToken cancellationToken = default)
+    {
+        await DeleteAsync(flow.TenantId, flow.Id, cancellationToken);
+        await ids.DeleteIfExistsAsync(flow.Id, "", cancellationToken);
+    }
+
+    public Task<IReadOnlyList<FlowEntity>> OfWorkspaceAsync(string tenantId, string workspaceId, CancellationToken cancellationToken = default) =>
+        QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and WorkspaceId eq {workspaceId}"), cancellationToken);
+
+    public Task<IReadOnlyList<FlowEntity>> OfContractAsync(string tenantId, string contractId, CancellationToken cancellationToken = default) =>
+        QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {tenantId} and ContractId eq {contractId}"), cancellationToken);
+}
+
+public sealed class FlowVersionStore(StorageAccount storage)
+{
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowVersions);
+
+    /// <summary>Versions are content hashes: writing one that exists changes nothing, so a retried write is harmless.</summary>
+    public async Task AddAsync(FlowVersionEntity version, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await table.AddEntityAsync(EntitySize.EnsureFits(version), cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+        }
+    }
+
+    public async Task<FlowVersionEntity?> GetAsync(string flowId, string hash, CancellationToken cancellationToken = default)
+    {
+        if (!Ids.IsValid(flowId) || hash.Length != 40 || !hash.All(char.IsAsciiHexDigitLower))
+        {
+            return null;
+        }
+        var found = await table.GetEntityIfExistsAsync<FlowVersionEntity>(flowId, hash, cancellationToken: cancellationToken);
+        return found.HasValue ? found.Value : null;
+    }
+
+    public Task<IReadOnlyList<FlowVersionEntity>> OfFlowAsync(string flowId, CancellationToken cancellationToken = default) =>
+        table.ListAsync<FlowVersionEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {flowId}"), cancellationToken);
+
+    public async Task DeleteAllAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        foreach (var version in await OfFlowAsync(flowId, cancellationToken))
+        {
+            await table.DeleteIfExistsAsync(flowId, version.Hash, cancellationToken);
+        }
+    }
+}
+
+public sealed class FlowDraftStore(StorageAccount storage) : TenantScopedStore<FlowDraftEntity>(storage.Table(StorageLayout.Tables.FlowDrafts))
+{
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowDrafts);
+
+    public async Task PutAsync(FlowDraftEntity draft, CancellationToken cancellationToken = default) =>
+        await table.UpsertEntityAsync(EntitySize.EnsureFits(draft), TableUpdateMode.Replace, cancellationToken);
+}
+
+public sealed class FlowSnapshotStore(StorageAccount storage)
+{
+    /// <summary>component-model §4.6: a snapshot holds at most 5 KB of JSON.</summary>
+    public const int MaxBytes = 5 * 1024;
+
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowSnapshots);
+
+    public async Task<JsonNode?> GetAsync(string flowId, string stepId, CancellationToken cancellationToken = default)
+    {
+        var found = await FindAsync(flowId, stepId, cancellationToken);
+        return found is null ? null : JsonNode.Parse(found.Snapshot);
+    }
+
+    public async Task<FlowSnapshotEntity?> FindAsync(string flowId, string stepId, CancellationToken cancellationToken = default)
+    {
+        var found = await table.GetEntityIfExistsAsync<FlowSnapshotEntity>(flowId, stepId, cancellationToken: cancellationToken);
+        return found.HasValue ? found.Value : null;
+    }
+
+    public Task<IReadOnlyList<FlowSnapshotEntity>> OfFlowAsync(string flowId, CancellationToken cancellationToken = default) =>
+        table.ListAsync<FlowSnapshotEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {flowId}"), cancellationToken);
+
+    /// <summary>Adds (create) or replaces; <paramref name="mustExist"/> true = only if present, false = only if absent, null = either.</summary>
+    public async Task<bool> WriteAsync(string flowId, string stepId, JsonNode? snapshot, DateTimeOffset now, bool? mustExist, CancellationToken cancellationToken = default)
+    {
+        var entity = new FlowSnapshotEntity { PartitionKey = flowId, RowKey = stepId, Snapshot = snapshot?.ToJsonString() ?? "null", Updated = now };
+        try
+        {
+            switch (mustExist)
+            {
+                case true:
+                    await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Replace, cancellationToken);
+                    break;
+                case false:
+                    await table.AddEntityAsync(entity, cancellationToken);
+                    break;
+                default:
+                    await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+                    break;
+            }
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 409)
+        {
+            return false;
+        }
+    }
+
+    public Task DeleteAsync(string flowId, string stepId, CancellationToken cancellationToken = default) => table.DeleteIfExistsAsync(flowId, stepId, cancellationToken);
+
+    public async Task DeleteAllAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        foreach (var snapshot in await OfFlowAsync(flowId, cancellationToken))
+        {
+            await table.DeleteIfExistsAsync(flowId, snapshot.StepId, cancellationToken);
+        }
+    }
+
+    public static bool Fits(JsonNode? snapshot) => System.Text.Encoding.UTF8.GetByteCount(snapshot?.ToJsonString() ?? "null") <= MaxBytes;
+}
+
+public sealed class FlowScheduleStore(StorageAccount storage)
+{
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowSchedules);
+
+    public Task SetAsync(string tenantId, string flowId, string cron, CancellationToken cancellationToken = default) =>
+        table.UpsertEntityAsync(new FlowScheduleEntity { PartitionKey = FlowScheduleEntity.Partition, RowKey = flowId, TenantId = tenantId, Cron = cron },
+            TableUpdateMode.Replace, cancellationToken);
+
+    public Task RemoveAsync(string flowId, CancellationToken cancellationToken = default) =>
+        table.DeleteIfExistsAsync(FlowScheduleEntity.Partition, flowId, cancellationToken);
+
+    public Task<IReadOnlyList<FlowScheduleEntity>> AllAsync(CancellationToken cancellationToken = default) =>
+        table.ListAsync<FlowScheduleEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {FlowScheduleEntity.Partition}"), cancellationToken);
+}
