@@ -1,6 +1,9 @@
 // The Function App and what it needs: Flex Consumption with the custom-handler runtime, identity-only storage, a
 // user-assigned identity with its roles, Application Insights and Key Vault. Plain resources only: registry modules
-// need a network to restore. Deploy: `az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json`.
+// need a network to restore.
+// Deploy with `azd up` (azure.yaml: its hooks make the keys once, then publish and zip-deploy the app).
+// infra/main.parameters.json is for azd only: its ${AZURE_ENV_NAME}-style placeholders are azd's, and az CLI would pass
+// them through literally. With az CLI, name the parameters yourself (README, "Deploy to Azure").
 targetScope = 'resourceGroup'
 
 @minLength(1)
@@ -8,7 +11,41 @@ targetScope = 'resourceGroup'
 @description('Name of the environment (dev, prod, ...); part of every resource name.')
 param environmentName string
 
-param location string = resourceGroup().location
+// The regions that offer Flex Consumption (`az functionapp list-flexconsumption-locations` is the authority; extend
+// this list when Microsoft adds one): a region without it fails the deploy half-way, after other resources exist.
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+param location string
 
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -25,12 +62,12 @@ param bootstrapAdminEmail string = ''
 param bootstrapAdminApiKey string = ''
 
 @secure()
-@description('Key that encrypts credentials and secrets at rest: 32 random bytes, base64 (openssl rand -base64 32). Stored in Key Vault.')
-param encryptionKey string
+@description('Key that encrypts credentials and secrets at rest: 32 random bytes, base64 (openssl rand -base64 32). Given on the first deploy only: empty keeps the one in Key Vault, and a deploy never replaces it.')
+param encryptionKey string = ''
 
 @secure()
-@description('Key that signs the incident surface\'s access tokens: 32 random bytes, base64 (openssl rand -base64 32). Stored in Key Vault.')
-param incidentTokenSigningKey string
+@description('Key that signs the incident surface\'s access tokens: 32 random bytes, base64. Like encryptionKey, given once; empty keeps the one in Key Vault.')
+param tokenSigningKey string = ''
 
 @description('The Slack Web API the communication cards call; empty for Slack\'s own (https://slack.com/api).')
 param slackApiBaseUrl string = ''
@@ -80,7 +117,9 @@ module vault 'modules/keyvault.bicep' = {
     bootstrapAdminApiKey: bootstrapAdminApiKey
     storeBootstrapAdminApiKey: !empty(bootstrapAdminApiKey)
     encryptionKey: encryptionKey
-    incidentTokenSigningKey: incidentTokenSigningKey
+    storeEncryptionKey: !empty(encryptionKey)
+    tokenSigningKey: tokenSigningKey
+    storeTokenSigningKey: !empty(tokenSigningKey)
     slackBotToken: slackBotToken
     storeSlackBotToken: !empty(slackBotToken)
   }
@@ -103,7 +142,7 @@ module functionApp 'modules/functionapp.bicep' = {
     bootstrapAdminEmail: bootstrapAdminEmail
     bootstrapAdminApiKeyReference: vault.outputs.bootstrapAdminApiKeyReference
     encryptionKeyReference: vault.outputs.encryptionKeyReference
-    incidentTokenSigningKeyReference: vault.outputs.incidentTokenSigningKeyReference
+    tokenSigningKeyReference: vault.outputs.tokenSigningKeyReference
     slackApiBaseUrl: slackApiBaseUrl
     slackBotTokenReference: vault.outputs.slackBotTokenReference
   }
@@ -113,3 +152,5 @@ output AZURE_LOCATION string = location
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output AZURE_KEY_VAULT_NAME string = vault.outputs.name

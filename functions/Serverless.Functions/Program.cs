@@ -26,6 +26,7 @@ using Serverless.Functions.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseCustomHandlerHosting();
+builder.AddTelemetry();
 builder.Services.AddStorage();
 builder.Services.AddIdentityCore();
 // Paths no surface owns (/, unknown ones) answer in JSON:API, the format of the first surface.
@@ -40,6 +41,7 @@ builder.Services.AddBuiltInComponents();
 builder.Services.AddIntegrationPlatform();
 builder.Services.AddStatusPages();
 builder.Services.AddIncidents();
+builder.Services.AddApiReference();
 
 var app = builder.Build().UseApiPipeline();
 app.MapRootIndex();
@@ -61,6 +63,7 @@ app.MapWebhookApi();
 app.MapStatusPages();
 app.MapTenantsApi();
 app.MapIncidents();
+app.MapApiReference();
 app.RunOrWriteFunctionMetadata(args);
 
 /// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>

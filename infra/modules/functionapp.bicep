@@ -14,7 +14,7 @@ param maximumInstanceCount int
 param bootstrapAdminEmail string
 param bootstrapAdminApiKeyReference string
 param encryptionKeyReference string
-param incidentTokenSigningKeyReference string
+param tokenSigningKeyReference string
 param slackApiBaseUrl string
 param slackBotTokenReference string
 
@@ -37,7 +37,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
-    siteConfig: { minTlsVersion: '1.2', ftpsState: 'Disabled' }
+    // Flex Consumption rejects most siteConfig properties (ftpsState among them: "site configuration properties … for
+    // Flex Consumption sites is invalid"); InfraTests keeps this to the ones it accepts.
+    siteConfig: { minTlsVersion: '1.2' }
     functionAppConfig: {
       deployment: {
         storage: {
@@ -63,7 +65,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     ENCRYPTION_KEY: encryptionKeyReference
-    INCIDENT_TOKEN_SIGNING_KEY: incidentTokenSigningKeyReference
+    INCIDENT_TOKEN_SIGNING_KEY: tokenSigningKeyReference
     // Every absolute link (Location headers, e-mailed links) starts here, never at a request's Host.
     PUBLIC_BASE_URL: 'https://${site.properties.defaultHostName}'
   }, empty(bootstrapAdminApiKeyReference) ? {} : {

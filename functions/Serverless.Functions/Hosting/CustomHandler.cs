@@ -40,6 +40,7 @@ public static class CustomHandler
 
     public static WebApplicationBuilder UseCustomHandlerHosting(this WebApplicationBuilder builder)
     {
+        Settings.RefuseUnresolvedReferences(builder.Configuration);
         var mode = ModeOf(builder.Configuration);
         builder.WebHost.UseUrls(ListenUrl(builder.Configuration));
         builder.Services.AddSingleton<PublicUrls>();
@@ -52,12 +53,14 @@ public static class CustomHandler
     }
 
     /// <summary>
-    /// The middleware every request passes, in this order: its id first (so every error carries it), then errors (so
-    /// anything later is written in the surface's format), routing, the body cap (which an endpoint may raise), the start-up gate, authentication, then the rate limits.
+    /// The middleware every request passes, in this order: its id first (so every error carries it) and its telemetry tags, then
+    /// errors (so anything later is written in the surface's format), routing, the body cap (which an endpoint may raise), the
+    /// start-up gate, authentication, then the rate limits.
     /// </summary>
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
         app.UseRequestIds();
+        app.UseTelemetryTags();
         if (ModeOf(app.Configuration) == HostingMode.FunctionsHost)
         {
             // Only the Functions host can reach the handler on 127.0.0.1, so its X-Forwarded-Proto/Host/For are the

@@ -26,7 +26,9 @@ public static class EndpointCatalog
 
     public static IReadOnlyList<Entry> Entries(IEnumerable<Endpoint> endpoints) =>
         endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<HostInternal>() is null && e.Metadata.GetMetadata<HttpFunction>() is not null)
+            // The API reference's own routes (/openapi, /docs) are the libraries', not endpoints of a surface.
+            .Where(e => e.Metadata.GetMetadata<HostInternal>() is null && e.Metadata.GetMetadata<HttpFunction>() is not null
+                && e.Metadata.GetMetadata<ReferenceEndpoint>() is null)
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(method => new Entry(
                 e.Metadata.GetMetadata<EndpointIdAttribute>()?.Id,
                 method,

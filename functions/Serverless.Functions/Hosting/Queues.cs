@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Serverless.Functions.Storage;
@@ -37,13 +39,43 @@ public sealed class QueueSignal
 /// <summary>
 /// The one format of queue messages: <see cref="AppJson"/>'s options, for the sender and the handlers alike. Reading is
 /// case-insensitive, so messages enqueued before the format was shared (PascalCase names) still read.
+/// <para>
+/// A message sent while a trace is open carries it: <c>{"$trace":"00-…","$sent":…,"$message":{…}}</c>, the W3C
+/// traceparent of the span that sent it and the time it was sent (Unix ms). The dispatcher continues that trace, so one
+/// request's whole chain of queue work (an operation, a flow's steps, a notification) is one trace, for every queue
+/// sent through <see cref="QueueSender"/>, those added later included. Without a trace the message is the bare JSON.
+/// </para>
 /// </summary>
 public static class QueueMessages
 {
-    public static string Write<T>(T message) => JsonSerializer.Serialize(message, TypeInfo<T>());
+    private const string EnvelopeStart = "{\"$trace\":";
+
+    /// <summary>A message opened: its own JSON, and the trace and send time it carried, when it carried them.</summary>
+    public readonly record struct Envelope(string Body, ActivityContext Parent, DateTimeOffset? Sent);
+
+    public static string Write<T>(T message)
+    {
+        var body = JsonSerializer.Serialize(message, TypeInfo<T>());
+        return Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceparent }
+            ? $"{EnvelopeStart}\"{traceparent}\",\"$sent\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)},\"$message\":{body}}}"
+            : body;
+    }
 
     /// <summary>The message, or null when it is JSON <c>null</c>; malformed JSON throws, so the message is retried and then poisoned.</summary>
-    public static T? Read<T>(string message) => JsonSerializer.Deserialize(message, TypeInfo<T>());
+    public static T? Read<T>(string message) => JsonSerializer.Deserialize(Open(message).Body, TypeInfo<T>());
+
+    public static Envelope Open(string message)
+    {
+        if (!message.StartsWith(EnvelopeStart, StringComparison.Ordinal))
+        {
+            return new Envelope(message, default, null);
+        }
+        using var document = JsonDocument.Parse(message);
+        var root = document.RootElement;
+        ActivityContext.TryParse(root.GetProperty("$trace").GetString(), null, out var parent);
+        DateTimeOffset? sent = root.TryGetProperty("$sent", out var ms) && ms.TryGetInt64(out var value) ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+        return new Envelope(root.GetProperty("$message").GetRawText(), parent, sent);
+    }
 
     private static JsonTypeInfo<T> TypeInfo<T>() =>
         AppJson.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
@@ -60,6 +92,7 @@ public sealed class QueueSender(StorageAccount storage, QueueSignal signal)
     public async Task SendRawAsync(string queue, string text, CancellationToken cancellationToken = default)
     {
         await storage.Queue(queue).SendMessageAsync(text, cancellationToken);
+        Telemetry.QueueMessagesSent.Add(1, new KeyValuePair<string, object?>("queue", queue));
         signal.Notify(queue);
     }
 }
@@ -79,16 +112,29 @@ public sealed class QueueDispatcher(IServiceProvider services, IEnumerable<Queue
     public async Task DeliverAsync(string queue, string message, long dequeueCount, CancellationToken cancellationToken)
     {
         var handler = services.GetRequiredKeyedService<IQueueHandler>(queue);
+        var envelope = QueueMessages.Open(message);
+        var tag = new KeyValuePair<string, object?>("queue", queue);
+        // The span that sent the message is this delivery's parent: the request and its queue work are one trace.
+        using var activity = Telemetry.Source.StartActivity($"process {queue}", ActivityKind.Consumer, envelope.Parent);
+        activity?.SetTag("messaging.system", "azure_queue").SetTag("messaging.destination.name", queue).SetTag("messaging.message.delivery_count", dequeueCount);
+        if (envelope.Sent is { } sent)
+        {
+            Telemetry.QueueMessageAge.Record(Math.Max(0, (DateTimeOffset.UtcNow - sent).TotalSeconds), tag);
+        }
         try
         {
-            await handler.HandleAsync(message, dequeueCount, cancellationToken);
+            await handler.HandleAsync(envelope.Body, dequeueCount, cancellationToken);
+            Telemetry.QueueDeliveries.Add(1, tag, new("outcome", "handled"));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning(ex, "Delivery {DequeueCount} of a message on {Queue} failed", dequeueCount, queue);
-            if (dequeueCount >= MaxDequeueCount)
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            var poisoned = dequeueCount >= MaxDequeueCount;
+            Telemetry.QueueDeliveries.Add(1, tag, new("outcome", poisoned ? "poisoned" : "failed"));
+            if (poisoned)
             {
-                await handler.OnPoisonedAsync(message, ex, cancellationToken);
+                await handler.OnPoisonedAsync(envelope.Body, ex, cancellationToken);
             }
             throw;
         }

@@ -22,6 +22,7 @@ public static class IntegrationPlatformRegistration
     public static IServiceCollection AddIntegrationPlatform(this IServiceCollection services)
     {
         services.AddSurfaceErrorWriter<JsonApiErrorWriter>();
+        services.AddApiSurface(ApiSurface);
 
         services.AddSingleton<UploadUrls>();
         services.AddSingleton<UploadQuotaStore>();
@@ -47,4 +48,14 @@ public static class IntegrationPlatformRegistration
         services.AddSingleton<ITenancyHooks, DataSampleTenancyHooks>();
         return services;
     }
+
+    /// <summary>How the OpenAPI documents describe every /v2 route: Basic auth, JSON:API errors and request documents.</summary>
+    private static readonly ApiSurface ApiSurface = new(path => path.StartsWith("/v2/", StringComparison.Ordinal), typeof(JsonApiErrorWriter.ErrorDocument))
+    {
+        Schemes = new Dictionary<string, Microsoft.OpenApi.OpenApiSecurityScheme>
+        {
+            ["basic"] = new() { Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "basic", Description = "`email:apikey`" },
+        },
+        WriteBody = typeof(InputDocument),
+    };
 }

@@ -107,6 +107,7 @@ public sealed class OperationsEngine(
         operation.Result = JsonSerializer.Serialize(result, AppJson.Default.JsonObject);
         operation.Completed = operation.Updated = time.GetUtcNow();
         await store.UpdateAsync(operation, cancellationToken);
+        RecordTurnaround(operation);
         logger.LogInformation("Operation {OperationId} ({Kind}) succeeded after {Attempts} attempt(s)", operation.Id, operation.Kind, dequeueCount);
     }
 
@@ -126,8 +127,13 @@ public sealed class OperationsEngine(
             operation.Error = error is Errors.ApiException api ? api.Message : $"The operation failed; quote operation id {operation.Id} when reporting it.";
             operation.Completed = operation.Updated = time.GetUtcNow();
             await store.UpdateAsync(operation, cancellationToken);
+            RecordTurnaround(operation);
             logger.LogWarning(error, "Operation {OperationId} ({Kind}) failed: {Reason}", operation.Id, operation.Kind, operation.Error);
         });
+
+    private static void RecordTurnaround(OperationEntity operation) =>
+        Telemetry.OperationTurnaround.Record(((operation.Completed ?? operation.Updated) - operation.Created).TotalSeconds,
+            new KeyValuePair<string, object?>("kind", operation.Kind), new KeyValuePair<string, object?>("status", operation.Status));
 
     private static string ParseId(string message)
     {

@@ -10,6 +10,7 @@ public static class StatusPageRegistration
     public static IServiceCollection AddStatusPages(this IServiceCollection services)
     {
         services.AddSurfaceErrorWriter<CachetErrorWriter>();
+        services.AddApiSurface(ApiSurface);
         CachetTokenAuthentication.AddCachetAuthentication(services);
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<StatusItemStore>();
@@ -28,6 +29,19 @@ public static class StatusPageRegistration
         services.AddStartupTask<DefaultStatusPage>();
         return services;
     }
+
+    /// <summary>How the OpenAPI documents describe the Cachet API: public reads, a token or Basic for writes, Cachet's bodies.</summary>
+    private static readonly ApiSurface ApiSurface = new(path => CachetErrorWriter.IsApi(path), typeof(CachetErrorWriter.ErrorBody))
+    {
+        Schemes = new Dictionary<string, Microsoft.OpenApi.OpenApiSecurityScheme>
+        {
+            ["cachetToken"] = new() { Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey, In = Microsoft.OpenApi.ParameterLocation.Header, Name = "X-Cachet-Token", Description = "An API key" },
+            ["basic"] = new() { Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "basic", Description = "`email:apikey`" },
+        },
+        PublicReads = true,
+        WriteBody = typeof(System.Text.Json.Nodes.JsonObject),
+        ObjectBody = typeof(CachetResults.Envelope),
+    };
 
     /// <summary>
     /// The Cachet API twice over, for the default page at <c>/api/v1</c> (so a Cachet client's base URL is the host)

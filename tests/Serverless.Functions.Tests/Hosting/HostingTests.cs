@@ -39,20 +39,7 @@ public sealed class HostingTests(ApiFixture api) : IClassFixture<ApiFixture>
         process.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var stopwatch = Stopwatch.StartNew();
-            JsonObject? index = null;
-            while (index is null && stopwatch.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
-            {
-                try
-                {
-                    index = await http.GetFromJsonAsync<JsonObject>("/");
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(50);
-                }
-            }
+            var (index, _) = await FirstIndexAsync(port, process);
             Assert.NotNull(index);
             Assert.Equal("serverless-ops-backend", index["name"]!.GetValue<string>());
         }
@@ -60,5 +47,25 @@ public sealed class HostingTests(ApiFixture api) : IClassFixture<ApiFixture>
         {
             process.Kill(entireProcessTree: true);
         }
+    }
+
+    /// <summary>Polls <c>GET /</c> of an executable started in host mode until it answers, for at most 30 s (the host's limit).</summary>
+    internal static async Task<(JsonObject? Index, TimeSpan Elapsed)> FirstIndexAsync(int port, Process process, Stopwatch? since = null)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var stopwatch = since ?? Stopwatch.StartNew();
+        JsonObject? index = null;
+        while (index is null && stopwatch.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+        {
+            try
+            {
+                index = await http.GetFromJsonAsync<JsonObject>("/");
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(25);
+            }
+        }
+        return (index, stopwatch.Elapsed);
     }
 }

@@ -66,6 +66,16 @@ public sealed record Document(object Data)
     public static Document Of(Resource resource) => new(resource);
 }
 
+/// <summary>A request document as the API reference shows it; handlers read and check their own attributes.</summary>
+public sealed record InputDocument(InputResource Data);
+
+public sealed record InputResource(string Type, object Attributes)
+{
+    public string? Id { get; init; }
+
+    public object? Relationships { get; init; }
+}
+
 public sealed class EmptyMeta
 {
     public static readonly EmptyMeta Instance = new();

@@ -21,6 +21,17 @@ public sealed class CachetErrorWriter : ISurfaceErrorWriter
         [500] = "An error has occurred and this resource cannot be displayed.",
     };
 
+    /// <summary>The body <see cref="WriteAsync"/> writes on the API, as the API reference shows it.</summary>
+    public sealed record ErrorBody(IReadOnlyList<ErrorObject> Errors);
+
+    public sealed record ErrorObject(string Id, int Status, string Title, string Detail)
+    {
+        /// <summary>Only on a validation 400: every message.</summary>
+        public ErrorDetails? Meta { get; init; }
+    }
+
+    public sealed record ErrorDetails(IReadOnlyList<string> Details);
+
     public bool Owns(PathString path) =>
         path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/status") || path.StartsWithSegments("/pages");
 

@@ -16,6 +16,13 @@ public static class CachetResults
 
     public const string ContentType = "application/json";
 
+    /// <summary>What <see cref="Item(JsonNode?)"/> and <see cref="List"/> write, as the API reference shows it.</summary>
+    public sealed record Envelope(JsonNode? Data)
+    {
+        /// <summary>Lists: <c>pagination</c> with <c>total</c>, <c>count</c>, <c>per_page</c>, <c>current_page</c>, <c>total_pages</c> and <c>links</c>.</summary>
+        public JsonObject? Meta { get; init; }
+    }
+
     public static JsonHttpResult<JsonObject> Item(JsonNode? data) => TypedResults.Json(new JsonObject { ["data"] = data }, Json, ContentType);
 
     public static JsonHttpResult<JsonObject> Item(JsonNode? data, JsonObject meta) =>
