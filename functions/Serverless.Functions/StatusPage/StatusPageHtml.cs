@@ -5,6 +5,7 @@ using Serverless.Functions.Errors;
 using Serverless.Functions.StatusPage.Cachet;
 using Serverless.Functions.StatusPage.Notifications;
 using Serverless.Functions.StatusPage.Pages;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage;
 
@@ -56,7 +57,8 @@ public static class StatusPageHtml
 
     private static RazorComponentResult<T> Html<T>(object parameters) where T : Microsoft.AspNetCore.Components.IComponent => new(parameters) { ContentType = HtmlType };
 
-    public static async Task<RazorComponentResult<OverviewPage>> Overview(HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    public static async Task<RazorComponentResult<OverviewPage>> Overview(HttpContext context, StatusItemStore store, ComponentHistory history,
+        CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var pageId = view.Page.PageId;
@@ -79,13 +81,23 @@ public static class StatusPageHtml
         {
             metrics.Add((metric, await store.PointsAsync(pageId, metric.Id, view.Clock.Now.AddDays(-32), cancellationToken)));
         }
+        var shown = components.Where(c => GuestSees(c, groups)).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList();
+        // At most 90 day rows and the state per component: the raw changes are never read for a page view.
+        var bars = new Dictionary<int, UptimeBar>();
+        var firstDay = DateOnly.FromDateTime(view.Clock.Now.UtcDateTime).AddDays(1 - ComponentHistory.Days);
+        foreach (var component in shown)
+        {
+            var (state, days) = await history.ReadAsync(pageId, component.Id, firstDay, cancellationToken);
+            bars[component.Id] = UptimeBars.Of(state, days, view.Clock.Now);
+        }
         return Html<OverviewPage>(new
         {
             View = view,
             Status = status,
+            Bars = bars,
             Subscribed = context.Request.Query.ContainsKey("subscribed"),
             Groups = groups.Where(g => g.Visibility == Visibility.Public).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList(),
-            Components = components.Where(c => GuestSees(c, groups)).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList(),
+            Components = shown,
             Metrics = metrics,
             Incidents = incidents.Where(i => i.Visibility == Visibility.Public).ToList(),
             Updates = updates,

@@ -2,6 +2,7 @@ using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.StatusPage.Cachet;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage;
 
@@ -12,6 +13,7 @@ public static class StatusPageRegistration
         services.AddSurfaceErrorWriter<CachetErrorWriter>();
         CachetTokenAuthentication.AddCachetAuthentication(services);
         services.AddSingleton<StatusPageStore>();
+        services.AddSingleton<ComponentHistory>();
         services.AddSingleton<StatusItemStore>();
         services.AddSingleton<StatusSubscriptions>();
         // The public page's HTML is Razor components, rendered on the server.
@@ -63,6 +65,7 @@ public static class StatusPageRegistration
             api.MapStatusSchedules();
             api.MapStatusMetrics();
             api.MapStatusSubscribers();
+            api.MapStatusUptime();
         }
         app.MapFunctionGroup("Status", "/status").MapStatusPageHtml();
         app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").MapStatusPageHtml();

@@ -28,13 +28,14 @@ public static class StorageLayout
         public const string StatusItems = "StatusItems";
         public const string StatusMetricPoints = "StatusMetricPoints";
         public const string StatusNotifications = "StatusNotifications";
+        public const string StatusUptime = "StatusUptime";
         public const string UploadQuotas = "UploadQuotas";
 
         public static readonly IReadOnlyList<string> All =
         [
             Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets,
             SshKeys, DataSamples, Teams, ComponentRepos, StatusPages, StatusItems, StatusMetricPoints, StatusNotifications,
-            UploadQuotas,
+            UploadQuotas, StatusUptime,
         ];
     }
 

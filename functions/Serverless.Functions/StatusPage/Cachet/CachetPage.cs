@@ -93,7 +93,7 @@ public sealed class CachetPage
         {
             change(item);
             item.UpdatedAt = Clock.Now;
-        }, cancellationToken) ?? throw NotFound();
+        }, Uptime.StatusCause.Api(User?.UserId), cancellationToken) ?? throw NotFound();
 
     /// <summary>Cachet answers 406 to a request that accepts no JSON; the API groups check it before anything else.</summary>
     public static bool AcceptsJson(HttpRequest request)
