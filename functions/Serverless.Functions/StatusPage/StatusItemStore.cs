@@ -89,6 +89,12 @@ public sealed class StatusIncident : StatusItem, IStatusKind
 
     /// <summary>JSON object of meta key → value.</summary>
     public string Meta { get; set; } = "{}";
+
+    /// <summary>The worst <c>component_status</c> the incident or its updates gave a component: its Statuspage impact.</summary>
+    public int WorstComponentStatus { get; set; }
+
+    /// <summary>The status the incident was created with (its updates change <see cref="Status"/>); 0 on older rows.</summary>
+    public int FirstStatus { get; set; }
 }
 
 public sealed class StatusIncidentUpdate : StatusItem, IStatusKind

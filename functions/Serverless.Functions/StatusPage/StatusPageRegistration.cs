@@ -2,6 +2,7 @@ using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.StatusPage.Cachet;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.StatusPage.Statuspage;
 using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage;
@@ -66,6 +67,22 @@ public static class StatusPageRegistration
             api.MapStatusMetrics();
             api.MapStatusSubscribers();
             api.MapStatusUptime();
+        }
+        foreach (var json in new[] { app.MapFunctionGroup("StatuspageApi", "/api/v2"), app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}/api/v2") })
+        {
+            // Public reads, but a key of the page's tenant counts (private pages need one).
+            json.RequireAuthorization(CachetTokenAuthentication.Policy);
+            // Browser widgets read these from other origins, so every GET may be read from any origin.
+            json.AddEndpointFilter(async (context, next) =>
+            {
+                if (HttpMethods.IsGet(context.HttpContext.Request.Method) || HttpMethods.IsHead(context.HttpContext.Request.Method))
+                {
+                    context.HttpContext.Response.Headers.AccessControlAllowOrigin = "*";
+                }
+                return await next(context);
+            });
+            json.WithTags("StatusPage");
+            json.MapStatuspageApi();
         }
         app.MapFunctionGroup("Status", "/status").MapStatusPageHtml();
         app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").MapStatusPageHtml();

@@ -17,6 +17,13 @@ public sealed class StatusPageEntity : TableRow
     public string TenantId { get; set; } = "";
     public string Name { get; set; } = "";
     public DateTimeOffset Created { get; set; }
+
+    /// <summary>The IANA time zone the page shows times in; empty for UTC.</summary>
+    public string TimeZone { get; set; } = "";
+
+    /// <summary><see cref="TimeZone"/> resolved; UTC when empty or no longer known.</summary>
+    public TimeZoneInfo Zone() =>
+        TimeZone.Length > 0 && TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 }
 
 public sealed class StatusPageStore(StorageAccount storage)

@@ -22,10 +22,11 @@ public sealed class CachetErrorWriter : ISurfaceErrorWriter
     };
 
     public bool Owns(PathString path) =>
-        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/status") || path.StartsWithSegments("/pages");
+        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/api/v2") || path.StartsWithSegments("/status") || path.StartsWithSegments("/pages");
 
+    /// <summary>The Cachet API and the Statuspage JSON beside it answer errors in JSON; the rest is the HTML page.</summary>
     public static bool IsApi(PathString path) =>
-        path.StartsWithSegments("/api/v1") || (path.Value ?? "").Split('/') is [_, "pages", _, "api", "v1", ..];
+        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/api/v2") || (path.Value ?? "").Split('/') is [_, "pages", _, "api", "v1" or "v2", ..];
 
     public Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
     {

@@ -63,6 +63,7 @@ public static class StatusIncidentUpdatesApi
         {
             i.Status = update.Status;
             i.UpdatedAt = page.Clock.Now;
+            i.WorstComponentStatus = Math.Max(i.WorstComponentStatus, componentStatus ?? 0);
         }, cancellationToken);
         await StatusIncidentsApi.SetComponentStatusAsync(store, page, componentId ?? 0, componentStatus, cancellationToken,
             StatusCause.Incident(incident.Id, page.User?.UserId));

@@ -46,6 +46,8 @@ public static class StatusIncidentsApi
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var incident = new StatusIncident { CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now, OccurredAt = page.Clock.Now, UserId = page.User!.UserId };
         var (componentStatus, notify) = await ApplyAsync(incident, input, page, store, creating: true, cancellationToken);
+        incident.WorstComponentStatus = Math.Max(incident.WorstComponentStatus, componentStatus ?? 0);
+        incident.FirstStatus = incident.Status;
         incident = await store.AddAsync(page.PageId, incident, cancellationToken);
         await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken, StatusCause.Incident(incident.Id, page.User?.UserId));
         if (notify ?? true)
@@ -63,6 +65,7 @@ public static class StatusIncidentsApi
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var incident = await page.FindAsync<StatusIncident>(store, id, cancellationToken);
         var (componentStatus, _) = await ApplyAsync(incident, input, page, store, creating: false, cancellationToken);
+        incident.WorstComponentStatus = Math.Max(incident.WorstComponentStatus, componentStatus ?? 0);
         incident.UpdatedAt = page.Clock.Now;
         await store.UpdateAsync(incident, cancellationToken);
         await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken, StatusCause.Incident(incident.Id, page.User?.UserId));
