@@ -9,7 +9,7 @@ using Serverless.Functions.Storage;
 namespace Serverless.Functions.StatusPage;
 
 // StatusItems: PK = pageId; RK = "{kind}-{id:D10}" for every item of a page (kinds: component, group, incident, update,
-//              template, schedule, metric, subscriber, subscription), and RK = "counter-{kind}" → Next, the last id given
+//              template, schedule, metric, subscriber, subscription, webhook), and RK = "counter-{kind}" → Next, the last id given
 //              out. Cachet's ids are integers counted per page; an item and its counter change in one transaction, so
 //              ids are never reused. Soft-deleted items keep their row with DeletedAt set.
 // StatusMetricPoints: PK = "{pageId}-{metricId:D10}", RK = "{pointId:D10}" → a metric's points apart from the page's

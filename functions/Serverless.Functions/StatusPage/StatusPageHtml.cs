@@ -33,6 +33,7 @@ public static class StatusPageHtml
         page.MapGet("/feed.atom", Feed);
         page.MapGet("/subscribe", SubscribeForm);
         page.MapPost("/subscribe", Subscribe).DisableAntiforgery();
+        page.MapPost("/subscribe/webhook", SubscribeWebhook).DisableAntiforgery();
         page.MapGet("/subscribe/verify/{code}", Verify);
         page.MapGet("/unsubscribe/{code}", UnsubscribeForm);
         page.MapPost("/unsubscribe/{code}", Unsubscribe).DisableAntiforgery();
@@ -196,6 +197,23 @@ public static class StatusPageHtml
             await notifier.VerificationAsync(view.Page, subscriber, view.BaseUrl, cancellationToken);
         }
         return TypedResults.Redirect($"{view.BaseUrl}?subscribed=1");
+    }
+
+    /// <summary>A webhook subscribes from the page once its test delivery succeeds; its secret is shown this once.</summary>
+    public static async Task<RazorComponentResult<WebhookSubscribedPage>> SubscribeWebhook(HttpContext context, WebhookDelivery delivery,
+        CancellationToken cancellationToken)
+    {
+        var view = await ViewAsync(context);
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(cancellationToken) : null;
+        var rules = new CachetRules(CachetInput.Of((form ?? new FormCollection([])).Select(f => (f.Key, f.Value.ToString()))));
+        var url = rules.Url("url");
+        if (url is null && !rules.Failed("url"))
+        {
+            rules.Fail("url", "The url field is required.");
+        }
+        rules.ThrowIfAny();
+        var (webhook, secret) = await delivery.SubscribeAsync(view.Page, view.BaseUrl, StatusWebhook.WebhookType, new Uri(url!), [], cancellationToken);
+        return Html<WebhookSubscribedPage>(new { View = view, webhook.Host, Secret = secret! });
     }
 
     public static async Task<RazorComponentResult<SubscribedPage>> Verify(string code, HttpContext context, StatusSubscriptions subscriptions, CancellationToken cancellationToken)

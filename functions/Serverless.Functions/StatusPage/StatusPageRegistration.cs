@@ -22,6 +22,8 @@ public static class StatusPageRegistration
         services.AddSingleton<Mailer>();
         services.AddSingleton<StatusNotificationStore>();
         services.AddSingleton<StatusNotifier>();
+        services.AddSingleton<WebhookSubscribers>();
+        services.AddSingleton<WebhookDelivery>();
         services.AddSingleton<StatusNotificationSender>();
         services.AddQueueHandler<StatusNotificationSender>(StatusNotifier.Queue);
         services.AddTimerJob<StatusNotificationSweep>(StatusNotificationSweep.Name, StatusNotificationSweep.Interval);
@@ -67,6 +69,7 @@ public static class StatusPageRegistration
             api.MapStatusMetrics();
             api.MapStatusSubscribers();
             api.MapStatusUptime();
+            api.MapStatusWebhooks();
         }
         foreach (var json in new[] { app.MapFunctionGroup("StatuspageApi", "/api/v2"), app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}/api/v2") })
         {

@@ -77,6 +77,32 @@ public sealed class StatuspageDocuments
 
     public JsonObject ActiveDocument() => new() { ["page"] = Page(), ["scheduled_maintenances"] = Maintenances(Active()) };
 
+    /// <summary>The page as a webhook payload names it: with its status indicator and description.</summary>
+    public JsonObject PageWithStatus()
+    {
+        var status = Status();
+        var page = Page();
+        page["status_indicator"] = status["indicator"]!.DeepClone();
+        page["status_description"] = status["description"]!.DeepClone();
+        return page;
+    }
+
+    /// <summary>One incident as the documents show it; null when a guest does not see it.</summary>
+    public JsonObject? IncidentOf(int id) => incidents.FirstOrDefault(i => i.Id == id) is { } incident ? Incident(incident) : null;
+
+    public JsonObject? ComponentOf(int id) => components.FirstOrDefault(c => c.Id == id) is { } component ? Component(component) : null;
+
+    public JsonObject? MaintenanceOf(int id) => schedules.FirstOrDefault(s => s.Id == id) is { } schedule ? Maintenance(schedule) : null;
+
+    /// <summary>A Cachet component status as Statuspage's word.</summary>
+    public static string StatusWord(ComponentStatus status) => status switch
+    {
+        ComponentStatus.PerformanceIssues => "degraded_performance",
+        ComponentStatus.PartialOutage => "partial_outage",
+        ComponentStatus.MajorOutage => "major_outage",
+        _ => "operational",
+    };
+
     private IEnumerable<StatusIncident> Unresolved() =>
         incidents.Where(i => IncidentStatusOf(i) != "resolved").OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id);
 
@@ -178,13 +204,8 @@ public sealed class StatuspageDocuments
         ["only_show_if_degraded"] = false,
     };
 
-    private string ComponentStatusOf(StatusComponent c) => inMaintenance.Contains(c.Id) ? "under_maintenance" : c.ComponentStatus switch
-    {
-        ComponentStatus.PerformanceIssues => "degraded_performance",
-        ComponentStatus.PartialOutage => "partial_outage",
-        ComponentStatus.MajorOutage => "major_outage",
-        _ => "operational", // Unknown shows as operational: Statuspage has no such status
-    };
+    // Unknown shows as operational: Statuspage has no such status.
+    private string ComponentStatusOf(StatusComponent c) => inMaintenance.Contains(c.Id) ? "under_maintenance" : StatusWord(c.ComponentStatus);
 
     private static int Severity(string? status) => status switch
     {
