@@ -87,7 +87,8 @@ public static class StatusPageRegistration
             json.WithTags("StatusPage");
             json.MapStatuspageApi();
         }
-        app.MapFunctionGroup("Status", "/status").MapStatusPageHtml();
-        app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").MapStatusPageHtml();
+        // The HTML reads a key too (Basic email:apikey, which a browser asks for), for private pages.
+        app.MapFunctionGroup("Status", "/status").RequireAuthorization(CachetTokenAuthentication.Policy).MapStatusPageHtml();
+        app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").RequireAuthorization(CachetTokenAuthentication.Policy).MapStatusPageHtml();
     }
 }

@@ -33,6 +33,11 @@ public sealed class CachetErrorWriter : ISurfaceErrorWriter
         context.Response.StatusCode = status;
         if (!IsApi(context.Request.Path))
         {
+            if (status == 401)
+            {
+                // Only a private page's HTML answers 401: a browser then asks for the e-mail and API key (Basic).
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"status\", charset=\"UTF-8\"";
+            }
             return StatusPageHtml.WriteErrorAsync(context, status, errors[0].Status == status ? errors[0].Detail : Canned.GetValueOrDefault(status, "Something went wrong."));
         }
         var validation = errors.Where(e => e.Code == "validation").ToList();

@@ -48,9 +48,9 @@ public sealed class CachetPage
         {
             user = null; // another tenant's key is no key here
         }
-        if (user is null && !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)))
+        if (user is null && (page.Private || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))))
         {
-            throw Unauthorized();
+            throw Unauthorized(); // a private page's reads need a key too
         }
         var clock = CachetClock.From(request, services.GetRequiredService<TimeProvider>());
         return new CachetPage(page, user, clock, PublicUrl(request, page));

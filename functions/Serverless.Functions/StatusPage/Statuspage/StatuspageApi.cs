@@ -28,51 +28,52 @@ public static class StatuspageApi
     /// <summary>SP-1: page, components, unresolved incidents, upcoming and active maintenance, and the status.</summary>
     [EndpointId("SP-1")]
     public static async Task<JsonHttpResult<JsonObject>> Summary(CachetPage page, StatusItemStore store, HttpResponse response, CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).Summary());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).Summary());
 
     [EndpointId("SP-2")]
     public static async Task<JsonHttpResult<JsonObject>> Status(CachetPage page, StatusItemStore store, HttpResponse response, CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).StatusDocument());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).StatusDocument());
 
     [EndpointId("SP-3")]
     public static async Task<JsonHttpResult<JsonObject>> Components(CachetPage page, StatusItemStore store, HttpResponse response, CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).ComponentsDocument());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).ComponentsDocument());
 
     /// <summary>SP-4: the 50 newest incidents.</summary>
     [EndpointId("SP-4")]
     public static async Task<JsonHttpResult<JsonObject>> Incidents(CachetPage page, StatusItemStore store, HttpResponse response, CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).IncidentsDocument());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).IncidentsDocument());
 
     /// <summary>SP-5: incidents investigating, identified or monitoring.</summary>
     [EndpointId("SP-5")]
     public static async Task<JsonHttpResult<JsonObject>> UnresolvedIncidents(CachetPage page, StatusItemStore store, HttpResponse response,
         CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).UnresolvedDocument());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).UnresolvedDocument());
 
     /// <summary>SP-6: the 50 newest maintenance windows.</summary>
     [EndpointId("SP-6")]
     public static async Task<JsonHttpResult<JsonObject>> Maintenances(CachetPage page, StatusItemStore store, HttpResponse response,
         CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).MaintenancesDocument());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).MaintenancesDocument());
 
     /// <summary>SP-7: windows scheduled and not yet started.</summary>
     [EndpointId("SP-7")]
     public static async Task<JsonHttpResult<JsonObject>> UpcomingMaintenances(CachetPage page, StatusItemStore store, HttpResponse response,
         CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).UpcomingDocument());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).UpcomingDocument());
 
     /// <summary>SP-8: windows in progress.</summary>
     [EndpointId("SP-8")]
     public static async Task<JsonHttpResult<JsonObject>> ActiveMaintenances(CachetPage page, StatusItemStore store, HttpResponse response,
         CancellationToken cancellationToken) =>
-        Json(response, (await LoadAsync(page, store, cancellationToken)).ActiveDocument());
+        Json(page, response, (await LoadAsync(page, store, cancellationToken)).ActiveDocument());
 
     private static Task<StatuspageDocuments> LoadAsync(CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
         StatuspageDocuments.LoadAsync(store, page.Page, page.BaseUrl, page.Page.Zone(), cancellationToken);
 
-    private static JsonHttpResult<JsonObject> Json(HttpResponse response, JsonObject document)
+    private static JsonHttpResult<JsonObject> Json(CachetPage page, HttpResponse response, JsonObject document)
     {
-        response.Headers.CacheControl = "public,max-age=30";
+        // A private page's documents are for its tenant's users alone: no shared cache may keep them.
+        response.Headers.CacheControl = page.Page.Private ? "private, no-store" : "public,max-age=30";
         return TypedResults.Json(document, CachetResults.Json, "application/json");
     }
 }
