@@ -14,7 +14,7 @@ public static class StatusUptimeApi
 {
     public static void MapStatusUptime(this RouteGroupBuilder api) => api.MapGet("/components/{id}/uptime", GetUptime);
 
-    /// <summary>UP-1: the last <c>days</c> (1 to 90, 90 by default) UTC days, oldest first, and the uptime over them.</summary>
+    /// <summary>UP-1: the last <c>days</c> (1 to 90, 90 by default) UTC days, oldest first, the uptime over them, and the changes recorded in them.</summary>
     [EndpointId("UP-1")]
     public static async Task<JsonHttpResult<JsonObject>> GetUptime(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         ComponentHistory history, CancellationToken cancellationToken)
@@ -33,14 +33,27 @@ public static class StatusUptimeApi
         var (state, rows) = await history.ReadAsync(page.PageId, component.Id, first, cancellationToken);
         var bar = UptimeBars.Of(state, rows, now, days);
         var incidents = await UptimeIncidents.OfAsync(store, page.PageId, component.Id, page.IsAuthenticated, cancellationToken);
+        var changes = await history.ChangesAsync(page.PageId, component.Id, new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), cancellationToken);
         return CachetResults.Item(new JsonObject
         {
             ["component_id"] = component.Id,
             ["days"] = days,
             ["uptime"] = bar.Uptime,
             ["history"] = new JsonArray([.. bar.Days.Select(d => (JsonNode)Day(d, incidents))]),
+            ["changes"] = new JsonArray([.. changes.Select(c => (JsonNode)Change(c, page))]),
         });
     }
+
+    /// <summary>A recorded change; who made it shows only to the page's own users, as the list of subscribers does.</summary>
+    private static JsonObject Change(ComponentChange change, CachetPage page) => new()
+    {
+        ["from"] = change.From,
+        ["to"] = change.To,
+        ["at"] = page.Clock.Format(change.At),
+        ["cause"] = change.Cause,
+        ["maintenance"] = change.Maintenance,
+        ["user_id"] = page.IsAuthenticated ? change.By : null,
+    };
 
     private static JsonObject Day(UptimeDay day, ILookup<DateOnly, StatusIncident> incidents) => new()
     {

@@ -96,6 +96,17 @@ public sealed class UptimeHistoryTests(UptimeHistoryTests.History history) : ICl
         AssertDay(days[89]!, history.Day0.AddDays(3), 2, 100m, maintenance: false);
         Assert.Equal(12 * 3600, days[89]!["performance_issues_seconds"]!.GetValue<long>());
 
+        // Created, 4, 1, 3 (incident), 1 (its update), 4 and 1 (maintenance), 2: who made them shows only to the page's users.
+        var changes = uptime["changes"]!.AsArray();
+        Assert.Equal([1, 4, 1, 3, 1, 4, 1, 2], changes.Select(c => c!["to"]!.GetValue<int>()));
+        Assert.Equal(["api", "api", "api", "incident", "incident", "maintenance", "maintenance", "api"],
+            changes.Select(c => c!["cause"]!.GetValue<string>().Split(':')[0]));
+        Assert.All(changes, c => Assert.Null(c!["user_id"]));
+        using var staff = history.CachetClient();
+        var seen = (await staff.GetAsync($"/pages/{history.Slug}/api/v1/components/{history.ComponentId}/uptime").DataAsync())["changes"]!.AsArray();
+        Assert.False(string.IsNullOrEmpty(seen[1]!["user_id"]!.GetValue<string>()));
+        Assert.Null(seen[5]!["user_id"]);
+
         var week = (await (await guest.GetAsync($"/pages/{history.Slug}/api/v1/components/{history.ComponentId}/uptime?days=2")).ReadJsonAsync())["data"]!;
         Assert.Equal(2, week["history"]!.AsArray().Count);
         Assert.Equal(100m, week["uptime"]!.GetValue<decimal>());
