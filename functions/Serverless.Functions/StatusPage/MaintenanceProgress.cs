@@ -1,4 +1,5 @@
 using Serverless.Functions.Hosting;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage;
 
@@ -7,7 +8,8 @@ namespace Serverless.Functions.StatusPage;
 /// its components their maintenance status; a window in progress whose <c>completed_at</c> has passed completes and
 /// returns them to Operational (docs/decisions/0010-status-pages.md).
 /// </summary>
-public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore items, TimeProvider time, ILogger<MaintenanceProgress> logger) : ITimerJob
+public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore items, ComponentHistory history, TimeProvider time,
+    ILogger<MaintenanceProgress> logger) : ITimerJob
 {
     public const string Name = "MaintenanceProgress";
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
@@ -34,11 +36,18 @@ public sealed class MaintenanceProgress(StatusPageStore pages, StatusItemStore i
                 // time, as the schedule has not moved yet.
                 foreach (var (componentId, status) in schedule.AffectedComponents())
                 {
-                    await items.MutateAsync<StatusComponent>(page.PageId, componentId, c =>
+                    var cause = StatusCause.MaintenanceWindow(schedule.Id, starting: next == ScheduleStatus.InProgress);
+                    var changed = await items.MutateAsync<StatusComponent>(page.PageId, componentId, c =>
                     {
                         c.Status = next == ScheduleStatus.InProgress ? status : (int)ComponentStatus.Operational;
                         c.UpdatedAt = now;
-                    }, cancellationToken);
+                    }, cause, cancellationToken);
+                    if (changed is not null)
+                    {
+                        // The status may not have changed, and then the store recorded nothing; the window's time still
+                        // starts (or stops) counting as maintenance.
+                        await history.RecordAsync(page.PageId, componentId, changed.Status, now, cause, cancellationToken);
+                    }
                 }
                 await items.MutateAsync<StatusSchedule>(page.PageId, schedule.Id, s =>
                 {

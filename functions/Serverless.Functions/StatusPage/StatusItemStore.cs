@@ -3,12 +3,13 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
 using Serverless.Functions.StatusPage.Cachet;
+using Serverless.Functions.StatusPage.Uptime;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.StatusPage;
 
 // StatusItems: PK = pageId; RK = "{kind}-{id:D10}" for every item of a page (kinds: component, group, incident, update,
-//              template, schedule, metric, subscriber, subscription), and RK = "counter-{kind}" → Next, the last id given
+//              template, schedule, metric, subscriber, subscription, webhook), and RK = "counter-{kind}" → Next, the last id given
 //              out. Cachet's ids are integers counted per page; an item and its counter change in one transaction, so
 //              ids are never reused. Soft-deleted items keep their row with DeletedAt set.
 // StatusMetricPoints: PK = "{pageId}-{metricId:D10}", RK = "{pointId:D10}" → a metric's points apart from the page's
@@ -88,6 +89,12 @@ public sealed class StatusIncident : StatusItem, IStatusKind
 
     /// <summary>JSON object of meta key → value.</summary>
     public string Meta { get; set; } = "{}";
+
+    /// <summary>The worst <c>component_status</c> the incident or its updates gave a component: its Statuspage impact.</summary>
+    public int WorstComponentStatus { get; set; }
+
+    /// <summary>The status the incident was created with (its updates change <see cref="Status"/>); 0 on older rows.</summary>
+    public int FirstStatus { get; set; }
 }
 
 public sealed class StatusIncidentUpdate : StatusItem, IStatusKind
@@ -191,7 +198,11 @@ public sealed class StatusCounter : TableRow
     public int Next { get; set; }
 }
 
-public sealed class StatusItemStore(StorageAccount storage)
+/// <summary>
+/// The items of every page. A component's status change, by whichever path it comes (the API, an incident, a maintenance
+/// window), is recorded in its <see cref="ComponentHistory"/> by the adds and mutations here.
+/// </summary>
+public sealed class StatusItemStore(StorageAccount storage, ComponentHistory history)
 {
     private readonly TableClient items = storage.Table(StorageLayout.Tables.StatusItems);
     private readonly TableClient points = storage.Table(StorageLayout.Tables.StatusMetricPoints);
@@ -218,6 +229,11 @@ public sealed class StatusItemStore(StorageAccount storage)
 
     /// <summary>Gives the item the page's next id of its type and adds it, both in one transaction.</summary>
     public Task<T> AddAsync<T>(string pageId, T item, CancellationToken cancellationToken = default) where T : StatusItem, IStatusKind, new() =>
+        AddAsync(pageId, item, null, cancellationToken);
+
+    /// <summary>As <see cref="AddAsync{T}(string, T, CancellationToken)"/>; a component's first status is recorded for <paramref name="cause"/>.</summary>
+    public Task<T> AddAsync<T>(string pageId, T item, StatusCause? cause, CancellationToken cancellationToken = default)
+        where T : StatusItem, IStatusKind, new() =>
         // Another writer may take this id first; then take the next one.
         OptimisticConcurrency.RetryAsync(async () =>
         {
@@ -227,6 +243,10 @@ public sealed class StatusItemStore(StorageAccount storage)
             item.RowKey = Key<T>(item.Id);
             var response = await items.SubmitTransactionAsync([action, new(TableTransactionActionType.Add, EntitySize.EnsureFits(item))], cancellationToken);
             item.ETag = response.Value[1].Headers.ETag ?? default;
+            if (item is StatusComponent component)
+            {
+                await history.RecordAsync(pageId, component.Id, component.Status, component.CreatedAt, cause ?? StatusCause.Api(null), cancellationToken);
+            }
             return item;
         });
 
@@ -237,19 +257,36 @@ public sealed class StatusItemStore(StorageAccount storage)
         item.ETag = response.Headers.ETag ?? default;
     }
 
-    /// <summary>Reads, changes and writes the item, again from a fresh read when another writer got there first.</summary>
+    /// <summary>
+    /// Reads, changes and writes the item, again from a fresh read when another writer got there first. A component
+    /// whose status changes gets the change in its history, at its new <c>UpdatedAt</c>.
+    /// </summary>
     public Task<T?> MutateAsync<T>(string pageId, int id, Action<T> change, CancellationToken cancellationToken = default)
         where T : StatusItem, IStatusKind, new() =>
-        OptimisticConcurrency.RetryAsync(async () =>
+        MutateAsync(pageId, id, change, null, cancellationToken);
+
+    /// <summary>As <see cref="MutateAsync{T}(string, int, Action{T}, CancellationToken)"/>, recording a status change for <paramref name="cause"/>.</summary>
+    public async Task<T?> MutateAsync<T>(string pageId, int id, Action<T> change, StatusCause? cause, CancellationToken cancellationToken = default)
+        where T : StatusItem, IStatusKind, new()
+    {
+        var before = 0;
+        var item = await OptimisticConcurrency.RetryAsync(async () =>
         {
             var item = await GetAsync<T>(pageId, id, cancellationToken);
             if (item is not null)
             {
+                before = (item as StatusComponent)?.Status ?? 0;
                 change(item);
                 await UpdateAsync(item, cancellationToken);
             }
             return item;
         });
+        if (item is StatusComponent component && component.Status != before)
+        {
+            await history.RecordAsync(pageId, component.Id, component.Status, component.UpdatedAt, cause ?? StatusCause.Api(null), cancellationToken);
+        }
+        return item;
+    }
 
     public Task DeleteAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem =>
         items.DeleteIfExistsAsync(item.PartitionKey, item.RowKey, cancellationToken);
@@ -329,6 +366,7 @@ public sealed class StatusItemStore(StorageAccount storage)
         {
             await items.SubmitTransactionAsync(batch.Select(p => new TableTransactionAction(TableTransactionActionType.Delete, p, ETag.All)), cancellationToken);
         }
+        await history.DeletePageAsync(pageId, cancellationToken);
     }
 
     private Task<int> TakeIdAsync(string pageId, string kind, CancellationToken cancellationToken) =>

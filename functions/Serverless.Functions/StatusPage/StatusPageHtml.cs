@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Identity;
 using Serverless.Functions.StatusPage.Cachet;
 using Serverless.Functions.StatusPage.Notifications;
 using Serverless.Functions.StatusPage.Pages;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage;
 
@@ -25,6 +27,7 @@ public static class StatusPageHtml
             return await next(context);
         });
         page.MapGet("", Overview);
+        page.MapGet("/history", History);
         page.MapGet("/incidents/{id}", Incident);
         page.MapGet("/schedules/{id}", Schedule);
         page.MapGet("/components/{id}/shield", Shield);
@@ -32,6 +35,7 @@ public static class StatusPageHtml
         page.MapGet("/feed.atom", Feed);
         page.MapGet("/subscribe", SubscribeForm);
         page.MapPost("/subscribe", Subscribe).DisableAntiforgery();
+        page.MapPost("/subscribe/webhook", SubscribeWebhook).DisableAntiforgery();
         page.MapGet("/subscribe/verify/{code}", Verify);
         page.MapGet("/unsubscribe/{code}", UnsubscribeForm);
         page.MapPost("/unsubscribe/{code}", Unsubscribe).DisableAntiforgery();
@@ -43,8 +47,17 @@ public static class StatusPageHtml
         var slug = context.Request.RouteValues["slug"] as string ?? StatusPageStore.DefaultSlug;
         var page = await context.RequestServices.GetRequiredService<StatusPageStore>().FindAsync(slug, context.RequestAborted)
             ?? throw new ApiException(ApiError.ForStatus(404, $"There is no status page '{slug}'."));
+        if (page.Private && !(context.User.HasClaim(c => c.Type == Caller.TenantClaim) && Caller.From(context.User).TenantId == page.TenantId))
+        {
+            // The error writer asks a browser for the e-mail and key (Basic), as Cachet's always_authenticate sends to its login.
+            throw new ApiException(ApiError.ForStatus(401, "This status page is private: sign in with your e-mail and API key."));
+        }
         var time = context.RequestServices.GetRequiredService<TimeProvider>();
-        return new PageView(page, CachetPage.PublicUrl(context.Request, page), new CachetClock(TimeZoneInfo.Utc, time.GetUtcNow()));
+        if (page.Private)
+        {
+            context.Response.Headers.CacheControl = "private, no-store";
+        }
+        return new PageView(page, CachetPage.PublicUrl(context.Request, page), new CachetClock(page.Zone(), time.GetUtcNow()));
     }
 
     /// <summary>
@@ -56,11 +69,12 @@ public static class StatusPageHtml
 
     private static RazorComponentResult<T> Html<T>(object parameters) where T : Microsoft.AspNetCore.Components.IComponent => new(parameters) { ContentType = HtmlType };
 
-    public static async Task<RazorComponentResult<OverviewPage>> Overview(HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    public static async Task<RazorComponentResult<OverviewPage>> Overview(HttpContext context, StatusItemStore store, ComponentHistory history,
+        CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var pageId = view.Page.PageId;
-        var today = view.Clock.Now.UtcDateTime.Date;
+        var today = TimeZoneInfo.ConvertTime(view.Clock.Now, view.Clock.Zone).Date;
         var last = today;
         if (context.Request.Query["start_date"].ToString() is { Length: > 0 } start
             && !DateTime.TryParseExact(start, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out last))
@@ -79,13 +93,23 @@ public static class StatusPageHtml
         {
             metrics.Add((metric, await store.PointsAsync(pageId, metric.Id, view.Clock.Now.AddDays(-32), cancellationToken)));
         }
+        var shown = components.Where(c => GuestSees(c, groups)).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList();
+        // At most 90 day rows and the state per component: the raw changes are never read for a page view.
+        var bars = new Dictionary<int, UptimeBar>();
+        var firstDay = DateOnly.FromDateTime(view.Clock.Now.UtcDateTime).AddDays(1 - ComponentHistory.Days);
+        foreach (var component in shown)
+        {
+            var (state, days) = await history.ReadAsync(pageId, component.Id, firstDay, cancellationToken);
+            bars[component.Id] = UptimeBars.Of(state, days, view.Clock.Now);
+        }
         return Html<OverviewPage>(new
         {
             View = view,
             Status = status,
+            Bars = bars,
             Subscribed = context.Request.Query.ContainsKey("subscribed"),
             Groups = groups.Where(g => g.Visibility == Visibility.Public).OrderBy(g => g.Order).ThenBy(g => g.Id).ToList(),
-            Components = components.Where(c => GuestSees(c, groups)).OrderBy(c => c.Order).ThenBy(c => c.Id).ToList(),
+            Components = shown,
             Metrics = metrics,
             PublicIncidents = incidents.Where(i => i.Visibility == Visibility.Public).ToList(),
             Updates = updates,
@@ -93,6 +117,31 @@ public static class StatusPageHtml
                 .Where(s => s.ScheduleStatus is ScheduleStatus.Upcoming or ScheduleStatus.InProgress).OrderBy(s => s.ScheduledAt).ToList(),
             LastDay = last > today ? today : last,
         });
+    }
+
+    /// <summary>The incident history of one month (<c>?month=yyyy-MM</c>, this month by default), in the page's time zone.</summary>
+    public static async Task<RazorComponentResult<HistoryPage>> History(HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    {
+        var view = await ViewAsync(context);
+        var local = TimeZoneInfo.ConvertTime(view.Clock.Now, view.Clock.Zone);
+        var thisMonth = new DateOnly(local.Year, local.Month, 1);
+        var month = thisMonth;
+        if (context.Request.Query["month"].ToString() is { Length: > 0 } asked)
+        {
+            if (!DateOnly.TryParseExact(asked + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out month))
+            {
+                throw new ApiException(ApiError.ForStatus(400, "month is a month like 2026-01."));
+            }
+            month = month > thisMonth ? thisMonth : month;
+        }
+        bool InMonth(DateTimeOffset when) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(when, view.Clock.Zone).DateTime) is var day
+            && day >= month && day < month.AddMonths(1);
+        var incidents = (await store.ListAsync<StatusIncident>(view.Page.PageId, cancellationToken))
+            .Where(i => i.Visibility == Visibility.Public && InMonth(i.OccurredAt)).OrderByDescending(i => i.OccurredAt).ToList();
+        var updates = (await store.ListAsync<StatusIncidentUpdate>(view.Page.PageId, cancellationToken)).ToLookup(u => u.IncidentId);
+        var schedules = (await store.ListAsync<StatusSchedule>(view.Page.PageId, cancellationToken)).Where(s => InMonth(s.ScheduledAt))
+            .OrderByDescending(s => s.ScheduledAt).ToList();
+        return Html<HistoryPage>(new { View = view, Month = month, ThisMonth = thisMonth, Incidents = incidents, Updates = updates, Schedules = schedules });
     }
 
     /// <summary>The chart data Cachet's page fetches: <c>?filter=last_hour|today|week|month</c>.</summary>
@@ -184,6 +233,23 @@ public static class StatusPageHtml
             await notifier.VerificationAsync(view.Page, subscriber, view.BaseUrl, cancellationToken);
         }
         return TypedResults.Redirect($"{view.BaseUrl}?subscribed=1");
+    }
+
+    /// <summary>A webhook subscribes from the page once its test delivery succeeds; its secret is shown this once.</summary>
+    public static async Task<RazorComponentResult<WebhookSubscribedPage>> SubscribeWebhook(HttpContext context, WebhookDelivery delivery,
+        CancellationToken cancellationToken)
+    {
+        var view = await ViewAsync(context);
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(cancellationToken) : null;
+        var rules = new CachetRules(CachetInput.Of((form ?? new FormCollection([])).Select(f => (f.Key, f.Value.ToString()))));
+        var url = rules.Url("url");
+        if (url is null && !rules.Failed("url"))
+        {
+            rules.Fail("url", "The url field is required.");
+        }
+        rules.ThrowIfAny();
+        var (webhook, secret) = await delivery.SubscribeAsync(view.Page, view.BaseUrl, StatusWebhook.WebhookType, new Uri(url!), [], cancellationToken);
+        return Html<WebhookSubscribedPage>(new { View = view, webhook.Host, Secret = secret! });
     }
 
     public static async Task<RazorComponentResult<SubscribedPage>> Verify(string code, HttpContext context, StatusSubscriptions subscriptions, CancellationToken cancellationToken)

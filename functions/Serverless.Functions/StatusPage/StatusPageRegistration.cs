@@ -2,6 +2,8 @@ using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.StatusPage.Cachet;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.StatusPage.Statuspage;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage;
 
@@ -13,6 +15,7 @@ public static class StatusPageRegistration
         services.AddApiSurface(ApiSurface);
         CachetTokenAuthentication.AddCachetAuthentication(services);
         services.AddSingleton<StatusPageStore>();
+        services.AddSingleton<ComponentHistory>();
         services.AddSingleton<StatusItemStore>();
         services.AddSingleton<StatusSubscriptions>();
         services.AddSingleton<LinkedIncidents>();
@@ -21,6 +24,8 @@ public static class StatusPageRegistration
         services.AddSingleton<Mailer>();
         services.AddSingleton<StatusNotificationStore>();
         services.AddSingleton<StatusNotifier>();
+        services.AddSingleton<WebhookSubscribers>();
+        services.AddSingleton<WebhookDelivery>();
         services.AddSingleton<StatusNotificationSender>();
         services.AddQueueHandler<StatusNotificationSender>(StatusNotifier.Queue);
         services.AddTimerJob<StatusNotificationSweep>(StatusNotificationSweep.Name, StatusNotificationSweep.Interval);
@@ -78,8 +83,27 @@ public static class StatusPageRegistration
             api.MapStatusSchedules();
             api.MapStatusMetrics();
             api.MapStatusSubscribers();
+            api.MapStatusUptime();
+            api.MapStatusWebhooks();
         }
-        app.MapFunctionGroup("Status", "/status").MapStatusPageHtml();
-        app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").MapStatusPageHtml();
+        foreach (var json in new[] { app.MapFunctionGroup("StatuspageApi", "/api/v2"), app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}/api/v2") })
+        {
+            // Public reads, but a key of the page's tenant counts (private pages need one).
+            json.RequireAuthorization(CachetTokenAuthentication.Policy);
+            // Browser widgets read these from other origins, so every GET may be read from any origin.
+            json.AddEndpointFilter(async (context, next) =>
+            {
+                if (HttpMethods.IsGet(context.HttpContext.Request.Method) || HttpMethods.IsHead(context.HttpContext.Request.Method))
+                {
+                    context.HttpContext.Response.Headers.AccessControlAllowOrigin = "*";
+                }
+                return await next(context);
+            });
+            json.WithTags("StatusPage");
+            json.MapStatuspageApi();
+        }
+        // The HTML reads a key too (Basic email:apikey, which a browser asks for), for private pages.
+        app.MapFunctionGroup("Status", "/status").RequireAuthorization(CachetTokenAuthentication.Policy).MapStatusPageHtml();
+        app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").RequireAuthorization(CachetTokenAuthentication.Policy).MapStatusPageHtml();
     }
 }

@@ -4,7 +4,8 @@ using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.StatusPage;
 
-// StatusPages: PK = "pages", RK = slug → PageId (stable: every item of the page is keyed by it), TenantId, Name.
+// StatusPages: PK = "pages", RK = slug → PageId (stable: every item of the page is keyed by it), TenantId, Name, and the
+// page's branding (LogoUrl, AccentColor, About, SupportUrl, TimeZone) and Private (viewers need a key of its tenant).
 // One partition, so a rename (delete the old slug's row, insert the new one) is a single transaction, and listing a
 // tenant's pages is one small query.
 
@@ -17,6 +18,35 @@ public sealed class StatusPageEntity : TableRow
     public string TenantId { get; set; } = "";
     public string Name { get; set; } = "";
     public DateTimeOffset Created { get; set; }
+
+    /// <summary>The IANA time zone the page shows times in; empty for UTC.</summary>
+    public string TimeZone { get; set; } = "";
+
+    /// <summary>An http(s) URL of the logo shown in the page's header; empty for none.</summary>
+    public string LogoUrl { get; set; } = "";
+
+    /// <summary><c>#rrggbb</c>, the header's and the links' colour; empty for the default.</summary>
+    public string AccentColor { get; set; } = "";
+
+    /// <summary>Markdown shown above the components; empty for none.</summary>
+    public string About { get; set; } = "";
+
+    /// <summary>An http(s) URL shown as "Support" in the header; empty for none.</summary>
+    public string SupportUrl { get; set; } = "";
+
+    /// <summary>Cachet's <c>always_authenticate</c>, per page: every read, of the API and the HTML, needs a key of its tenant.</summary>
+    public bool Private { get; set; }
+
+    /// <summary>The same page under another slug (every other column kept), for a rename.</summary>
+    public StatusPageEntity WithSlug(string slug) => new()
+    {
+        PartitionKey = Partition, RowKey = slug, PageId = PageId, TenantId = TenantId, Name = Name, Created = Created, TimeZone = TimeZone,
+        LogoUrl = LogoUrl, AccentColor = AccentColor, About = About, SupportUrl = SupportUrl, Private = Private,
+    };
+
+    /// <summary><see cref="TimeZone"/> resolved; UTC when empty or no longer known.</summary>
+    public TimeZoneInfo Zone() =>
+        TimeZone.Length > 0 && TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 }
 
 public sealed class StatusPageStore(StorageAccount storage)
@@ -56,19 +86,19 @@ public sealed class StatusPageStore(StorageAccount storage)
         }
     }
 
-    /// <summary>Moves the page to a new slug and name in one transaction; false when the new slug is taken.</summary>
+    /// <summary>
+    /// Writes the page's changed columns and, when the slug changes, moves it to the new slug in one transaction; false
+    /// when the new slug is taken.
+    /// </summary>
     public async Task<bool> TryRenameAsync(StatusPageEntity page, string slug, string name, CancellationToken cancellationToken = default)
     {
+        page.Name = name;
         if (slug == page.Slug)
         {
-            page.Name = name;
             await table.UpdateEntityAsync(EntitySize.EnsureFits(page), page.ETag, TableUpdateMode.Replace, cancellationToken);
             return true;
         }
-        var moved = new StatusPageEntity
-        {
-            PartitionKey = StatusPageEntity.Partition, RowKey = slug, PageId = page.PageId, TenantId = page.TenantId, Name = name, Created = page.Created,
-        };
+        var moved = EntitySize.EnsureFits(page.WithSlug(slug));
         try
         {
             await table.SubmitTransactionAsync([new(TableTransactionActionType.Delete, page, page.ETag), new(TableTransactionActionType.Add, moved)], cancellationToken);

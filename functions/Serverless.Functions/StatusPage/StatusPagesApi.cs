@@ -14,7 +14,7 @@ namespace Serverless.Functions.StatusPage;
 /// <c>/pages/{slug}/api/v1</c> and its HTML at <c>/pages/{slug}</c>; the page whose slug is <c>default</c> is also
 /// served at <c>/api/v1</c> and <c>/status</c> (docs/decisions/0010-status-pages.md).
 /// </summary>
-public static class StatusPagesApi
+public static partial class StatusPagesApi
 {
     public const string Type = "status-page";
 
@@ -28,9 +28,12 @@ public static class StatusPagesApi
         return group;
     }
 
-    public sealed record PageAttributes(string Slug, string Name, string ApiUrl, string PublicUrl);
+    public sealed record PageAttributes(string Slug, string Name, string ApiUrl, string PublicUrl, string? LogoUrl, string? AccentColor, string? About,
+        string? SupportUrl, string TimeZone, bool Private);
 
-    public sealed record PageInput(string? Slug, string? Name);
+    /// <summary>Branding fields given as "" go back to none (the default colour, UTC).</summary>
+    public sealed record PageInput(string? Slug, string? Name, string? LogoUrl = null, string? AccentColor = null, string? About = null,
+        string? SupportUrl = null, string? TimeZone = null, bool? Private = null);
 
     public static async Task<JsonHttpResult<Document>> ListPages(HttpRequest request, Caller caller, StatusPageStore pages, CancellationToken cancellationToken)
     {
@@ -49,6 +52,7 @@ public static class StatusPagesApi
         var input = await JsonApiBody.ReadAsync<PageInput>(request, Type, cancellationToken);
         var (slug, name) = Validate(input.Attributes, required: true);
         var page = new StatusPageEntity { RowKey = slug!, PageId = Ids.New(time), TenantId = caller.TenantId, Name = name!, Created = time.GetUtcNow() };
+        Brand(page, input.Attributes);
         if (!await pages.TryAddAsync(page, cancellationToken))
         {
             throw new ApiException(ApiError.Conflict("/data/attributes/slug", $"The slug '{slug}' is taken."));
@@ -64,6 +68,7 @@ public static class StatusPagesApi
         var input = await JsonApiBody.ReadAsync<PageInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
         var (slug, name) = Validate(input.Attributes, required: false);
+        Brand(page, input.Attributes);
         if (!await pages.TryRenameAsync(page, slug ?? page.Slug, name ?? page.Name, cancellationToken))
         {
             throw new ApiException(ApiError.Conflict("/data/attributes/slug", $"The slug '{slug}' is taken."));
@@ -100,15 +105,41 @@ public static class StatusPagesApi
         var slug = required ? rules.Required(input.Slug, "slug", 63) : rules.MaxLength(input.Slug, "slug", 63);
         var name = required ? rules.Required(input.Name, "name", 200) : rules.MaxLength(input.Name, "name", 200);
         rules.Check(slug is null || StatusPageStore.IsSlug(slug), "slug", "'slug' is lowercase letters, digits and single hyphens, like 'acme-status'.");
+        foreach (var (value, field) in new[] { (input.LogoUrl, "logo_url"), (input.SupportUrl, "support_url") })
+        {
+            rules.MaxLength(value, field, 2000);
+            rules.Check(string.IsNullOrEmpty(value) || OutboundHttp.IsHttpUrl(value.Trim()), field, $"'{field}' is an http or https URL.");
+        }
+        rules.Check(string.IsNullOrEmpty(input.AccentColor) || AccentColor().IsMatch(input.AccentColor), "accent_color", "'accent_color' is a colour like '#1f6feb'.");
+        rules.Check((input.About?.Length ?? 0) <= 10_000, "about", "'about' must be at most 10000 characters.");
+        rules.Check(string.IsNullOrEmpty(input.TimeZone) || TimeZoneInfo.TryFindSystemTimeZoneById(input.TimeZone, out _), "time_zone",
+            "'time_zone' is an IANA time zone such as 'Europe/Paris'.");
         rules.ThrowIfAny();
         return (slug, name);
     }
+
+    /// <summary>Applies the branding fields that were given (already validated).</summary>
+    private static void Brand(StatusPageEntity page, PageInput input)
+    {
+        page.LogoUrl = input.LogoUrl?.Trim() ?? page.LogoUrl;
+        page.AccentColor = input.AccentColor?.ToLowerInvariant() ?? page.AccentColor;
+        page.About = input.About ?? page.About;
+        page.SupportUrl = input.SupportUrl?.Trim() ?? page.SupportUrl;
+        page.TimeZone = input.TimeZone ?? page.TimeZone;
+        page.Private = input.Private ?? page.Private;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^#[0-9a-fA-F]{6}$")]
+    private static partial System.Text.RegularExpressions.Regex AccentColor();
+
+    private static string? Empty(string value) => value.Length == 0 ? null : value;
 
     private static Resource Resource(HttpRequest request, StatusPageEntity page)
     {
         var prefix = page.Slug == StatusPageStore.DefaultSlug ? "" : $"/pages/{page.Slug}";
         var apiUrl = PublicUrls.Of(request).Absolute(request, $"{prefix}/api/v1");
-        return new(page.PageId, Type, new PageAttributes(page.Slug, page.Name, apiUrl, Cachet.CachetPage.PublicUrl(request, page)))
+        return new(page.PageId, Type, new PageAttributes(page.Slug, page.Name, apiUrl, Cachet.CachetPage.PublicUrl(request, page), Empty(page.LogoUrl),
+            Empty(page.AccentColor), Empty(page.About), Empty(page.SupportUrl), page.Zone().Id, page.Private))
         {
             Links = new ResourceLinks($"/v2/status-pages/{page.PageId}"),
         };

@@ -33,16 +33,22 @@ public sealed class CachetErrorWriter : ISurfaceErrorWriter
     public sealed record ErrorDetails(IReadOnlyList<string> Details);
 
     public bool Owns(PathString path) =>
-        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/status") || path.StartsWithSegments("/pages");
+        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/api/v2") || path.StartsWithSegments("/status") || path.StartsWithSegments("/pages");
 
+    /// <summary>The Cachet API and the Statuspage JSON beside it answer errors in JSON; the rest is the HTML page.</summary>
     public static bool IsApi(PathString path) =>
-        path.StartsWithSegments("/api/v1") || (path.Value ?? "").Split('/') is [_, "pages", _, "api", "v1", ..];
+        path.StartsWithSegments("/api/v1") || path.StartsWithSegments("/api/v2") || (path.Value ?? "").Split('/') is [_, "pages", _, "api", "v1" or "v2", ..];
 
     public Task WriteAsync(HttpContext context, int status, IReadOnlyList<ApiError> errors)
     {
         context.Response.StatusCode = status;
         if (!IsApi(context.Request.Path))
         {
+            if (status == 401)
+            {
+                // Only a private page's HTML answers 401: a browser then asks for the e-mail and API key (Basic).
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"status\", charset=\"UTF-8\"";
+            }
             return StatusPageHtml.WriteErrorAsync(context, status, errors[0].Status == status ? errors[0].Detail : Canned.GetValueOrDefault(status, "Something went wrong."));
         }
         var validation = errors.Where(e => e.Code == "validation").ToList();

@@ -54,9 +54,9 @@ public sealed class CachetPage
         {
             user = null; // another tenant's key is no key here
         }
-        if (user is null && !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)))
+        if (user is null && (page.Private || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))))
         {
-            throw Unauthorized();
+            throw Unauthorized(); // a private page's reads need a key too
         }
         var clock = CachetClock.From(request, services.GetRequiredService<TimeProvider>());
         return new CachetPage(page, user, clock, PublicUrl(request, page));
@@ -99,7 +99,7 @@ public sealed class CachetPage
         {
             change(item);
             item.UpdatedAt = Clock.Now;
-        }, cancellationToken) ?? throw NotFound();
+        }, Uptime.StatusCause.Api(User?.UserId), cancellationToken) ?? throw NotFound();
 
     /// <summary>Cachet answers 406 to a request that accepts no JSON; the API groups check it before anything else.</summary>
     public static bool AcceptsJson(HttpRequest request)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -44,7 +45,7 @@ public static class StatusComponentsApi
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var component = new StatusComponent { CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now };
         Apply(component, input, creating: true);
-        component = await store.AddAsync(page.PageId, component, cancellationToken);
+        component = await store.AddAsync(page.PageId, component, StatusCause.Api(page.User?.UserId), cancellationToken);
         return CachetResults.Item(CachetPresenters.Component(component, page.Clock));
     }
 

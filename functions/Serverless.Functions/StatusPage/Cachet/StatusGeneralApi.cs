@@ -27,7 +27,7 @@ public static class StatusGeneralApi
     public static async Task<JsonHttpResult<JsonObject>> GetStatus(CachetPage page, HttpResponse response, StatusItemStore store, CancellationToken cancellationToken)
     {
         var status = await SystemStatus.OfAsync(store, page.PageId, page.IsAuthenticated, cancellationToken);
-        response.Headers.CacheControl = "public,max-age=30";
+        response.Headers.CacheControl = page.Page.Private ? "private, no-store" : "public,max-age=30";
         return CachetResults.Item(new JsonObject { ["status"] = status.Level, ["message"] = status.Message });
     }
 }

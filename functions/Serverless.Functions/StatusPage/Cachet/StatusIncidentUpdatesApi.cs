@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -62,8 +63,10 @@ public static class StatusIncidentUpdatesApi
         {
             i.Status = update.Status;
             i.UpdatedAt = page.Clock.Now;
+            i.WorstComponentStatus = Math.Max(i.WorstComponentStatus, componentStatus ?? 0);
         }, cancellationToken);
-        await StatusIncidentsApi.SetComponentStatusAsync(store, page, componentId ?? 0, componentStatus, cancellationToken);
+        await StatusIncidentsApi.SetComponentStatusAsync(store, page, componentId ?? 0, componentStatus, cancellationToken,
+            StatusCause.Incident(incident.Id, page.User?.UserId));
         if (updated is { Visibility: Visibility.Public })
         {
             await notifier.IncidentUpdatedAsync(page, updated, update, cancellationToken);

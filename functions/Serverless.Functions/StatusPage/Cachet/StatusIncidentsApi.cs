@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.StatusPage.Notifications;
+using Serverless.Functions.StatusPage.Uptime;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -45,8 +46,10 @@ public static class StatusIncidentsApi
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var incident = new StatusIncident { CreatedAt = page.Clock.Now, UpdatedAt = page.Clock.Now, OccurredAt = page.Clock.Now, UserId = page.User!.UserId };
         var (componentStatus, notify) = await ApplyAsync(incident, input, page, store, creating: true, cancellationToken);
+        incident.WorstComponentStatus = Math.Max(incident.WorstComponentStatus, componentStatus ?? 0);
+        incident.FirstStatus = incident.Status;
         incident = await store.AddAsync(page.PageId, incident, cancellationToken);
-        await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken);
+        await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken, StatusCause.Incident(incident.Id, page.User?.UserId));
         if (notify ?? true)
         {
             await notifier.IncidentCreatedAsync(page, incident, cancellationToken);
@@ -62,9 +65,10 @@ public static class StatusIncidentsApi
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var incident = await page.FindAsync<StatusIncident>(store, id, cancellationToken);
         var (componentStatus, _) = await ApplyAsync(incident, input, page, store, creating: false, cancellationToken);
+        incident.WorstComponentStatus = Math.Max(incident.WorstComponentStatus, componentStatus ?? 0);
         incident.UpdatedAt = page.Clock.Now;
         await store.UpdateAsync(incident, cancellationToken);
-        await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken);
+        await SetComponentStatusAsync(store, page, incident.ComponentId, componentStatus, cancellationToken, StatusCause.Incident(incident.Id, page.User?.UserId));
         return CachetResults.Item(CachetPresenters.Incident(incident, await store.UpdatesOfAsync(page.PageId, incident.Id, cancellationToken), page));
     }
 
@@ -153,8 +157,12 @@ public static class StatusIncidentsApi
         _ => false,
     };
 
-    /// <summary>An incident sets its component's status silently; a component that does not exist is left be.</summary>
-    internal static async Task SetComponentStatusAsync(StatusItemStore store, CachetPage page, int componentId, int? status, CancellationToken cancellationToken)
+    /// <summary>
+    /// An incident sets its component's status silently; a component that does not exist is left be. The change goes
+    /// into the component's uptime history for <paramref name="cause"/> (the API's caller when none is given).
+    /// </summary>
+    internal static async Task SetComponentStatusAsync(StatusItemStore store, CachetPage page, int componentId, int? status, CancellationToken cancellationToken,
+        StatusCause? cause = null)
     {
         if (componentId > 0 && status is { } value)
         {
@@ -162,7 +170,7 @@ public static class StatusIncidentsApi
             {
                 c.Status = value;
                 c.UpdatedAt = page.Clock.Now;
-            }, cancellationToken);
+            }, cause ?? StatusCause.Api(page.User?.UserId), cancellationToken);
         }
     }
 }

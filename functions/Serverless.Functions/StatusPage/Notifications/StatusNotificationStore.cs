@@ -5,9 +5,13 @@ using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.StatusPage.Notifications;
 
-// StatusNotifications: PK = pageId, RK = notificationId (24-hex, time-ordered) → Subject, Body, ComponentId (0: every
-// subscriber), To (one address, for verification mail; else the page's verified subscribers), State (pending, sent,
-// recorded when no SMTP host is set, suppressed during maintenance) and Sent (JSON array of addresses already mailed).
+// StatusNotifications: PK = pageId, RK = notificationId (24-hex, time-ordered) → Subject, Body, Payload (the event as
+// JSON, for webhooks), ComponentId (0: every subscriber), To (one address, for verification mail; else the page's
+// verified subscribers), State (pending, sent, recorded when no SMTP host is set, suppressed during maintenance) and
+// Sent (JSON array of addresses already mailed).
+// RK = "{notificationId}-w{webhookId:D10}" → one delivery of that notification to a webhook or Slack subscriber (Kind
+// "delivery"), made once by the notification's sender (the key makes a repeat a 409), with its Attempts,
+// NextAttemptAt (the back-off) and LastError.
 
 public sealed class StatusNotificationEntity : TableRow
 {
@@ -17,8 +21,19 @@ public sealed class StatusNotificationEntity : TableRow
     public const string Suppressed = "suppressed";
     public const string Failed = "failed";
 
+    public const string Delivery = "delivery";
+
     public string Id => RowKey;
     public string Kind { get; set; } = "";
+
+    /// <summary>The event as JSON (<c>event</c>, <c>page</c>, and the incident, component or maintenance), for webhooks.</summary>
+    public string? Payload { get; set; }
+
+    /// <summary>A delivery's subscriber (<see cref="StatusWebhook"/> id).</summary>
+    public int WebhookId { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
+    public string? LastError { get; set; }
     public string Subject { get; set; } = "";
     public string Body { get; set; } = "";
     public string? To { get; set; }
@@ -39,6 +54,20 @@ public sealed class StatusNotificationStore(StorageAccount storage)
 
     public Task AddAsync(StatusNotificationEntity notification, CancellationToken cancellationToken = default) =>
         table.AddEntityAsync(notification, cancellationToken);
+
+    /// <summary>Adds the row unless one with its key exists (a sender's retry); true when added.</summary>
+    public async Task<bool> TryAddAsync(StatusNotificationEntity notification, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await table.AddEntityAsync(notification, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
 
     public async Task<StatusNotificationEntity?> GetAsync(string pageId, string id, CancellationToken cancellationToken = default)
     {
