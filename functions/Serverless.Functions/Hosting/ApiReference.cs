@@ -31,6 +31,9 @@ public sealed record ApiSurface(Func<string, bool> Owns, Type ErrorBody)
 
     /// <summary>Stands for a success body the handler types only as <c>JsonObject</c>.</summary>
     public Type? ObjectBody { get; init; }
+
+    /// <summary>A surface whose paths sit inside another's (the incident surface's /v2 paths) is asked first, as its error writer is.</summary>
+    public bool IsNested { get; init; }
 }
 
 /// <summary>
@@ -54,7 +57,7 @@ public static class ApiReference
         new("status-page", "Status Page API v1 (Cachet 2.4)",
             "Cachet's `{\"data\": …}` envelope. Reads are public; writes take `X-Cachet-Token` or Basic `email:apikey`. "
             + "The default page's API is at `/api/v1`, every page's at `/pages/{slug}/api/v1`; pages are managed at `/v2/status-pages`.",
-            ["/api/v1", "/status", "/pages", "/v2/status-pages"]),
+            ["/api/v1", "/api/v2", "/status", "/pages", "/v2/status-pages"]),
         new("incidents", "Incident Management API (Squadcast v3)",
             "Squadcast's `{\"data\": …}` envelope; a refresh token is exchanged at `/oauth/access-token` for a Bearer token. "
             + "Errors as incident.io writes them.",
@@ -113,6 +116,22 @@ public static class ApiReference
         }).ExcludeFromDescription().WithMetadata(ReferenceEndpoint.Instance);
     }
 
+    /// <summary>
+    /// A component's name must match <c>^[a-zA-Z0-9._-]+$</c>: a generic type's default name (<c>DataEnvelope`1</c>)
+    /// becomes <c>DataEnvelopeOfIncident</c>.
+    /// </summary>
+    private static string ReferenceId(string id, Type type)
+    {
+        if (!type.IsGenericType)
+        {
+            return id;
+        }
+        string Name(Type t) => t.IsGenericType
+            ? t.Name[..t.Name.IndexOf('`', StringComparison.Ordinal)] + "Of" + string.Concat(t.GetGenericArguments().Select(Name))
+            : t.Name;
+        return new string(Name(type).Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').ToArray());
+    }
+
     private static Task DescribeDocument(OpenApiDocument doc, ApiDocument document)
     {
         doc.Info = new OpenApiInfo { Title = document.Title, Description = document.Description, Version = doc.Info?.Version ?? "v1" };
@@ -128,7 +147,7 @@ public static class ApiReference
         var metadata = description.ActionDescriptor.EndpointMetadata;
         var path = "/" + (description.RelativePath ?? "").TrimStart('/');
         var method = description.HttpMethod ?? "GET";
-        var surface = context.ApplicationServices.GetServices<ApiSurface>().FirstOrDefault(s => s.Owns(path));
+        var surface = context.ApplicationServices.GetServices<ApiSurface>().OrderByDescending(s => s.IsNested).FirstOrDefault(s => s.Owns(path));
         var handler = metadata.OfType<MethodInfo>().FirstOrDefault();
 
         // A route parameter the handler leaves to a binder of its own (a page's {slug}) is still a parameter.
@@ -217,7 +236,7 @@ public static class ApiReference
     private static async Task<IOpenApiSchema> SchemaAsync(OpenApiOperationTransformerContext context, Type type, CancellationToken cancellationToken)
     {
         // JsonApiErrorWriter.ErrorDocument is "JsonApiErrorDocument", CachetResults.Envelope "CachetEnvelope".
-        var name = (type.DeclaringType?.Name.Replace("ErrorWriter", "", StringComparison.Ordinal).Replace("Results", "", StringComparison.Ordinal) ?? "") + type.Name;
+        var name = (type.DeclaringType?.Name.Replace("ErrorWriter", "", StringComparison.Ordinal).Replace("Results", "", StringComparison.Ordinal) ?? "") + ReferenceId(type.Name, type);
         var document = context.Document ?? throw new InvalidOperationException("The operation has no document.");
         if (document.Components?.Schemas?.ContainsKey(name) != true)
         {

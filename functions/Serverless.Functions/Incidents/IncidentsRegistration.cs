@@ -1,4 +1,5 @@
 using Serverless.Functions.Errors;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Incidents.Access;
 using Serverless.Functions.Incidents.Alerts;
 using Serverless.Functions.Incidents.Cards;
@@ -19,6 +20,7 @@ public static class IncidentsRegistration
     public static IServiceCollection AddIncidents(this IServiceCollection services)
     {
         services.AddSurfaceErrorWriter<IncidentErrorWriter>();
+        services.AddApiSurface(ApiSurface);
         IncidentAuthentication.AddIncidentAuthentication(services);
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<RefreshTokenStore>();
@@ -34,6 +36,23 @@ public static class IncidentsRegistration
         services.AddSingleton<PublicMessageStore>();
         return services;
     }
+
+    /// <summary>How the OpenAPI document describes the surface: a Bearer access token, and the one error body of both client families.</summary>
+    private static readonly ApiSurface ApiSurface = new(path => new IncidentErrorWriter().Owns(path), typeof(IncidentErrorWriter.ErrorBody))
+    {
+        Schemes = new Dictionary<string, Microsoft.OpenApi.OpenApiSecurityScheme>
+        {
+            ["bearer"] = new()
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "An access token from `GET /oauth/access-token` with `X-Refresh-Token: <API key>`",
+            },
+        },
+        WriteBody = typeof(System.Text.Json.Nodes.JsonObject),
+        IsNested = true,
+    };
 
     /// <summary>Squadcast's paths: the token exchange, <c>/v3</c>, and the v2 alert and status-page message paths.</summary>
     public static void MapIncidents(this IEndpointRouteBuilder app)

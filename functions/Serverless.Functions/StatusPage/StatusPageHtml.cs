@@ -141,7 +141,7 @@ public static class StatusPageHtml
         var updates = (await store.ListAsync<StatusIncidentUpdate>(view.Page.PageId, cancellationToken)).ToLookup(u => u.IncidentId);
         var schedules = (await store.ListAsync<StatusSchedule>(view.Page.PageId, cancellationToken)).Where(s => InMonth(s.ScheduledAt))
             .OrderByDescending(s => s.ScheduledAt).ToList();
-        return Html<HistoryPage>(new { View = view, Month = month, ThisMonth = thisMonth, Incidents = incidents, Updates = updates, Schedules = schedules });
+        return Html<HistoryPage>(new { View = view, Month = month, ThisMonth = thisMonth, MonthIncidents = incidents, Updates = updates, Schedules = schedules });
     }
 
     /// <summary>The chart data Cachet's page fetches: <c>?filter=last_hour|today|week|month</c>.</summary>
