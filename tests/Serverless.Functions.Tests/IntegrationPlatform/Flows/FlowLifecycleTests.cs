@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.IntegrationPlatform.FlowRuntime;
@@ -20,24 +17,10 @@ public sealed class FlowLifecycleTests(ApiFixture api) : IClassFixture<ApiFixtur
         ["reader"] = new JsonObject { ["method"] = "POST", ["url"] = "\"" + new Uri(sink, path) + "\"", ["body"] = "$" },
     };
 
-    private static async Task<(LocalHttpServer Server, ConcurrentQueue<JsonObject> Received)> SinkAsync(int status = 200)
-    {
-        var received = new ConcurrentQueue<JsonObject>();
-        var server = await LocalHttpServer.StartAsync(app => app.MapPost("/in", async (HttpRequest request) =>
-        {
-            received.Enqueue((await JsonNode.ParseAsync(request.Body))!.AsObject());
-            return Results.StatusCode(status);
-        }));
-        return (server, received);
-    }
-
-    private static async Task<string> TenantOfAsync(ApiFixture api, string flowId) =>
-        (await api.RowsAsync(StorageLayout.Tables.FlowIds)).Single(r => r.PartitionKey == flowId).GetString("TenantId");
-
     [Fact]
     public async Task ASplitterFansOneMessageOutIntoOneMessagePerElement()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/in");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var graph = Graph(
@@ -59,7 +42,7 @@ public sealed class FlowLifecycleTests(ApiFixture api) : IClassFixture<ApiFixtur
     [Fact]
     public async Task AMessageLargerThanAQueueMessageTravelsByBlobAndArrivesWhole()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/in");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var graph = Graph([Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }), Node("step_2", "components/rest-api:httpRequestAxios", Post(server.Url, "/in"))],
@@ -78,7 +61,7 @@ public sealed class FlowLifecycleTests(ApiFixture api) : IClassFixture<ApiFixtur
     [Fact]
     public async Task AReboundingStepIsCountedWaitingAndLogged()
     {
-        var (server, received) = await SinkAsync(503);
+        var (server, received) = await SinkAsync("/in", 503);
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var request = Post(server.Url, "/in");
@@ -99,24 +82,14 @@ public sealed class FlowLifecycleTests(ApiFixture api) : IClassFixture<ApiFixtur
     [Fact]
     public async Task AMessageTakenByAWorkerThatDiedIsDeliveredAgain()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/in");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var graph = Graph([Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }), Node("step_2", "components/rest-api:httpRequestAxios", Post(server.Url, "/in"))],
             [Edge("step_1", "step_2")]);
         var id = await s.CreateFlowAsync(graph);
         await s.StartAsync(id);
-        var flow = await (await s.Client.GetAsync($"/v2/flows/{id}")).ReadJsonAsync();
-        var envelope = new StepEnvelope
-        {
-            TenantId = await TenantOfAsync(api, id),
-            FlowId = id,
-            Version = flow["data"]!["relationships"]!["latest_version"]!["data"]!["id"]!.GetValue<string>(),
-            StepId = "step_2",
-            ExecId = "exec-1",
-            MessageId = "m-1",
-            Message = new JsonObject { ["id"] = "m-1", ["body"] = new JsonObject { ["n"] = 7 } },
-        };
+        var envelope = await s.EnvelopeAsync(api, id, "step_2", "m-1", new JsonObject { ["n"] = 7 });
         // A worker receives the message (hiding it for 2 s) and dies before finishing: nothing deletes it.
         var queue = api.Storage.Queue(StorageLayout.Queues.FlowSteps);
         await queue.SendMessageAsync(QueueMessages.Write(envelope), visibilityTimeout: TimeSpan.FromSeconds(1));
@@ -129,17 +102,7 @@ public sealed class FlowLifecycleTests(ApiFixture api) : IClassFixture<ApiFixtur
     {
         var s = await FlowSetup.CreateAsync(api);
         var id = await s.CreateFlowAsync(Graph([Node("step_1", "components/webhook:receive"), Node("step_2", "components/router:route")], [Edge("step_1", "step_2")]));
-        var flow = await (await s.Client.GetAsync($"/v2/flows/{id}")).ReadJsonAsync();
-        var envelope = new StepEnvelope
-        {
-            TenantId = await TenantOfAsync(api, id),
-            FlowId = id,
-            Version = flow["data"]!["relationships"]!["latest_version"]!["data"]!["id"]!.GetValue<string>(),
-            StepId = "step_2",
-            ExecId = "exec-1",
-            MessageId = "poisoned",
-            Message = new JsonObject { ["id"] = "poisoned", ["body"] = new JsonObject { ["n"] = 1 } },
-        };
+        var envelope = await s.EnvelopeAsync(api, id, "step_2", "poisoned", new JsonObject { ["n"] = 1 });
         await api.Services.GetRequiredService<StepWorker>().OnPoisonedAsync(QueueMessages.Write(envelope), new TimeoutException(), CancellationToken.None);
         var error = Assert.Single(await api.Services.GetRequiredService<FlowErrorStore>().OfFlowAsync(id, CancellationToken.None));
         Assert.Equal("step_2", error.StepId);

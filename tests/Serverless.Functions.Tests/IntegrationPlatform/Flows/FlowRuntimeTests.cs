@@ -16,19 +16,6 @@ namespace Serverless.Functions.Tests.IntegrationPlatform.Flows;
 
 public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    /// <summary>A stand-in for a customer's API: records each body it receives; answers 500 for bodies with "fail".</summary>
-    private static async Task<(LocalHttpServer Server, ConcurrentQueue<JsonObject> Received)> SinkAsync()
-    {
-        var received = new ConcurrentQueue<JsonObject>();
-        var server = await LocalHttpServer.StartAsync(app => app.MapPost("/orders", async (HttpRequest request) =>
-        {
-            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
-            received.Enqueue(body);
-            return body["fail"] is null ? Results.Json(new { accepted = true }) : Results.StatusCode(500);
-        }));
-        return (server, received);
-    }
-
     private static JsonObject Request(Uri sink) => new()
     {
         ["reader"] = new JsonObject
@@ -44,7 +31,7 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task AWebhookMessageIsMappedAndDeliveredToTheRestStepExactlyAsMapped()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/orders");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var graph = Graph(
@@ -72,7 +59,7 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task AWebhookMapperCodeAndRestFlowDeliversEveryMessageAsMappedAndARunawayCodeStepFailsOnlyItsMessage()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/orders");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         const string Code = """
@@ -183,7 +170,7 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task ARouterSendsEachMessageAlongMatchingConditionsOrItsDefaultEdge()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/orders");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var graph = Graph(
@@ -209,7 +196,7 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task AFailingStepIsAnErrorInStatsLogsAndTheErrorRecordWithItsInputKept()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/orders");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var graph = Graph(
@@ -236,7 +223,7 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task MessagesOfAStoppedFlowWaitAndAreDeliveredAfterTheNextStart()
     {
-        var (server, received) = await SinkAsync();
+        var (server, received) = await SinkAsync("/orders");
         await using var _ = server;
         var s = await FlowSetup.CreateAsync(api);
         var graph = Graph(
@@ -245,20 +232,9 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
         var id = await s.CreateFlowAsync(graph);
         await s.StartAsync(id);
         await s.StopAsync(id);
-        var flow = await (await s.Client.GetAsync($"/v2/flows/{id}")).ReadJsonAsync();
-        var version = flow["data"]!["relationships"]!["latest_version"]!["data"]!["id"]!.GetValue<string>();
         // A message already on the queue for step_2 when the flow stopped, as one in flight during the stop would be.
-        await api.Services.GetRequiredService<FlowQueue>().SendAsync(new StepEnvelope
-        {
-            TenantId = (await (await s.Client.GetAsync("/v2/users/me")).ReadJsonAsync())["data"]!["relationships"]?["tenant"]?["data"]?["id"]?.GetValue<string>()
-                ?? (await api.RowsAsync(StorageLayout.Tables.FlowIds)).Single(r => r.PartitionKey == id).GetString("TenantId"),
-            FlowId = id,
-            Version = version,
-            StepId = "step_2",
-            ExecId = "exec",
-            MessageId = "accepted-before-stop",
-            Message = new JsonObject { ["id"] = "accepted-before-stop", ["body"] = new JsonObject { ["id"] = 99 } },
-        });
+        await api.Services.GetRequiredService<FlowQueue>().SendAsync(
+            await s.EnvelopeAsync(api, id, "step_2", "accepted-before-stop", new JsonObject { ["id"] = 99 }));
         await ApiFixture.EventuallyAsync(async () => (await api.RowsAsync(StorageLayout.Tables.FlowParked)).Any(r => r.PartitionKey == id), "the message to be parked");
         Assert.Empty(received);
         await s.StartAsync(id);

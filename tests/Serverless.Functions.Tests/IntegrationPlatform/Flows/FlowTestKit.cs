@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Serverless.Functions.IntegrationPlatform.FlowRuntime;
+using Serverless.Functions.Storage;
 using Serverless.Functions.Tests.Infrastructure;
 using static Serverless.Functions.Tests.Infrastructure.JsonApiAssertions;
 
@@ -57,6 +62,38 @@ public sealed record FlowSetup(TestUser Owner, HttpClient Client, string Contrac
         await ApiFixture.EventuallyAsync(async () =>
             (await (await Client.GetAsync($"/v2/flows/{flowId}")).ReadJsonAsync())["data"]!["attributes"]!["current_status"]!.GetValue<string>() == "inactive",
             "the flow to be stopped");
+    }
+
+    /// <summary>
+    /// A stand-in for a customer's API at <paramref name="path"/>: records each JSON body it receives, and answers
+    /// <paramref name="status"/>, or 500 for a body with a "fail" member.
+    /// </summary>
+    public static async Task<(LocalHttpServer Server, ConcurrentQueue<JsonObject> Received)> SinkAsync(string path, int status = 200)
+    {
+        var received = new ConcurrentQueue<JsonObject>();
+        var server = await LocalHttpServer.StartAsync(app => app.MapPost(path, async (HttpRequest request) =>
+        {
+            var body = (await JsonNode.ParseAsync(request.Body))!.AsObject();
+            received.Enqueue(body);
+            return Results.StatusCode(body["fail"] is null ? status : 500);
+        }));
+        return (server, received);
+    }
+
+    /// <summary>A message for one step of a flow's latest version, as the runtime would enqueue it.</summary>
+    public async Task<StepEnvelope> EnvelopeAsync(ApiFixture api, string flowId, string stepId, string messageId, JsonObject body)
+    {
+        var flow = await (await Client.GetAsync($"/v2/flows/{flowId}")).ReadJsonAsync();
+        return new StepEnvelope
+        {
+            TenantId = (await api.RowsAsync(StorageLayout.Tables.FlowIds)).Single(r => r.PartitionKey == flowId).GetString("TenantId"),
+            FlowId = flowId,
+            Version = flow["data"]!["relationships"]!["latest_version"]!["data"]!["id"]!.GetValue<string>(),
+            StepId = stepId,
+            ExecId = "exec-1",
+            MessageId = messageId,
+            Message = new JsonObject { ["id"] = messageId, ["body"] = body },
+        };
     }
 
     public async Task<JsonObject> StatsAsync(string flowId, string stepId) =>
