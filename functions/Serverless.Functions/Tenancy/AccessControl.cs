@@ -68,6 +68,25 @@ public sealed class AccessControl(ContractStore contracts, WorkspaceStore worksp
         return new ContractAccess(contract, membership, granted);
     }
 
+    /// <summary>
+    /// The one rule for reading what a workspace holds (credentials, flows and their records): its members and tenant
+    /// admins. A right to list workspaces is not enough, since what they hold is secret or runs. Null for everyone else,
+    /// whom the callers answer 404, as if there were nothing.
+    /// </summary>
+    public async Task<WorkspaceAccess?> ContentsReaderAsync(Caller caller, string workspaceId, CancellationToken cancellationToken)
+    {
+        WorkspaceAccess workspace;
+        try
+        {
+            workspace = await WorkspaceAsync(caller, workspaceId, cancellationToken);
+        }
+        catch (ApiException)
+        {
+            return null; // the workspace is hidden from the caller, and so is what is in it
+        }
+        return workspace.IsMember || caller.IsTenantAdmin ? workspace : null;
+    }
+
     public async Task<WorkspaceAccess> WorkspaceAsync(Caller caller, string workspaceId, CancellationToken cancellationToken)
     {
         var workspace = await workspaces.GetAsync(caller.TenantId, workspaceId, cancellationToken);

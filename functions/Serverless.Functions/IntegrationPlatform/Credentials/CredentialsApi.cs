@@ -42,7 +42,7 @@ public static class CredentialsApi
     {
         var workspaceId = request.Query["workspace_id"].FirstOrDefault()
             ?? throw new ApiException(ApiError.InvalidParameter("workspace_id", "'workspace_id' is required."));
-        var workspace = (await ReadableWorkspaceAsync(caller, workspaceId, access, cancellationToken)
+        var workspace = (await access.ContentsReaderAsync(caller, workspaceId, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound("workspace", workspaceId, "WORKSPACE_ID"))).Workspace;
         var component = request.Query["filter[component]"].FirstOrDefault();
         var found = (await credentials.OfWorkspaceAsync(workspace.TenantId, workspace.Id, cancellationToken))
@@ -138,29 +138,9 @@ public static class CredentialsApi
     {
         var credential = await credentials.GetAsync(caller.TenantId, id, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
-        var workspace = await ReadableWorkspaceAsync(caller, credential.WorkspaceId, access, cancellationToken)
+        var workspace = await access.ContentsReaderAsync(caller, credential.WorkspaceId, cancellationToken)
             ?? throw new ApiException(ApiError.NotFound(Type, id, "CREDENTIAL_ID"));
         return (credential, write ? workspace.Require(Permissions.WorkspacesCredentialEdit).RequireWritable() : workspace);
-    }
-
-    /// <summary>
-    /// The one rule for reading credentials, one or a list: members of the workspace and tenant admins. The keys are
-    /// secrets, so a right to list workspaces (contracts.workspace.listAll) is not enough. Null for everyone else,
-    /// whom the callers answer 404, as if there were nothing.
-    /// </summary>
-    private static async Task<WorkspaceAccess?> ReadableWorkspaceAsync(Caller caller, string workspaceId, AccessControl access,
-        CancellationToken cancellationToken)
-    {
-        WorkspaceAccess workspace;
-        try
-        {
-            workspace = await access.WorkspaceAsync(caller, workspaceId, cancellationToken);
-        }
-        catch (ApiException)
-        {
-            return null; // the workspace is hidden from the caller, and so is what is in it
-        }
-        return workspace.IsMember || caller.IsTenantAdmin ? workspace : null;
     }
 
     /// <summary>Keys the sealed column can hold; base64 and the seal's overhead must stay under a table property's 64 KiB.</summary>

@@ -30,19 +30,7 @@ public sealed class FlowParts(FlowStore flows, FlowVersionStore versions, FlowDr
         params string[] permissions)
     {
         var flow = await flows.GetAsync(caller.TenantId, id, cancellationToken) ?? throw NotFound(id);
-        WorkspaceAccess workspace;
-        try
-        {
-            workspace = await access.WorkspaceAsync(caller, flow.WorkspaceId, cancellationToken);
-        }
-        catch (ApiException)
-        {
-            throw NotFound(id);
-        }
-        if (!workspace.IsMember && !caller.IsTenantAdmin)
-        {
-            throw NotFound(id);
-        }
+        var workspace = await access.ContentsReaderAsync(caller, flow.WorkspaceId, cancellationToken) ?? throw NotFound(id);
         return (flow, permissions.Length == 0 ? workspace : workspace.Require(permissions).RequireWritable());
     }
 

@@ -307,20 +307,10 @@ public static class FlowsApi
     private static bool StatsDefault(WorkspaceAccess workspace) =>
         workspace.Workspace.FlowStatsEnabledDefault != false && workspace.Contract.FlowStatsEnabledDefault != false;
 
-    /// <summary>Members of a workspace, and tenant admins, read its flows; for anyone else it does not exist.</summary>
-    internal static async Task<WorkspaceAccess> ReadableAsync(FlowParts parts, Caller caller, string workspaceId, CancellationToken cancellationToken)
-    {
-        WorkspaceAccess workspace;
-        try
-        {
-            workspace = await parts.Access.WorkspaceAsync(caller, workspaceId, cancellationToken);
-        }
-        catch (ApiException)
-        {
-            throw new ApiException(ApiError.NotFound("workspace", workspaceId, "workspace_id"));
-        }
-        return workspace.IsMember || caller.IsTenantAdmin ? workspace : throw new ApiException(ApiError.NotFound("workspace", workspaceId, "workspace_id"));
-    }
+    /// <summary>A workspace whose flows and logs the caller may read; for anyone else it does not exist.</summary>
+    internal static async Task<WorkspaceAccess> ReadableAsync(FlowParts parts, Caller caller, string workspaceId, CancellationToken cancellationToken) =>
+        await parts.Access.ContentsReaderAsync(caller, workspaceId, cancellationToken)
+            ?? throw new ApiException(ApiError.NotFound("workspace", workspaceId, "workspace_id"));
 
     internal static Resource Resource(FlowEntity flow, FlowParts parts)
     {
