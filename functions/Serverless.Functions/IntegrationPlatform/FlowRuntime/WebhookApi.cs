@@ -132,14 +132,33 @@ public static class WebhookApi
         }
         foreach (var (name, value) in reply.Headers)
         {
-            if (!name.Equals("content-type", StringComparison.OrdinalIgnoreCase) && !name.StartsWith("x-eio-routing", StringComparison.OrdinalIgnoreCase))
+            if (value?.ToString() is { } text && MayReply(name, text))
             {
-                request.HttpContext.Response.Headers[name] = value?.ToString();
+                request.HttpContext.Response.Headers[name] = text;
             }
         }
-        var contentType = reply.Headers.FirstOrDefault(h => h.Key.Equals("content-type", StringComparison.OrdinalIgnoreCase)).Value?.ToString() ?? "application/json";
-        return Results.Text(reply.Body, contentType, Encoding.UTF8, reply.StatusCode is >= 200 and <= 999 ? reply.StatusCode : 200);
+        var contentType = reply.Headers.FirstOrDefault(h => h.Key.Equals("content-type", StringComparison.OrdinalIgnoreCase)).Value?.ToString();
+        return Results.Text(reply.Body, MediaTypeHeaderValue.TryParse(contentType, out var media) ? media.ToString() : "application/json", Encoding.UTF8,
+            reply.StatusCode is >= 200 and <= 999 ? reply.StatusCode : 200);
     }
+
+    /// <summary>
+    /// The headers a flow's reply may set on this host's response: a token name and a printable value (Kestrel refuses
+    /// anything else with an exception), and none that would act on the host itself — cookies, framing, CORS, security
+    /// policy. Content-Type is set apart, after it parses.
+    /// </summary>
+    private static bool MayReply(string name, string value) =>
+        name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c))
+        && value.Length <= 4096 && value.All(c => c is >= ' ' and <= '~')
+        && !ReservedReplyHeaders.Any(reserved => name.Equals(reserved, StringComparison.OrdinalIgnoreCase))
+        && !name.StartsWith("access-control-", StringComparison.OrdinalIgnoreCase)
+        && !name.StartsWith("x-eio-", StringComparison.OrdinalIgnoreCase);
+
+    private static readonly string[] ReservedReplyHeaders =
+    [
+        "content-type", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "set-cookie", "location",
+        "strict-transport-security", "content-security-policy", "www-authenticate", "x-request-id", "server", "date",
+    ];
 
     private static IResult Error(int status, string text) =>
         Results.Json(new JsonObject { ["error"] = text, ["message"] = text }, AppJson.Default.JsonObject, statusCode: status);

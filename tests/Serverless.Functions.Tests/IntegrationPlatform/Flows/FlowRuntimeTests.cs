@@ -168,6 +168,26 @@ public sealed class FlowRuntimeTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task AReplyCannotSetCookiesOrBreakTheResponseWithTheHeadersItChooses()
+    {
+        var s = await FlowSetup.CreateAsync(api);
+        var customHeaders = new Dictionary<string, string> { ["Set-Cookie"] = "session=stolen", ["X-Order"] = "42", ["Access-Control-Allow-Origin"] = "*" };
+        var graph = Graph([Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }), Node("step_2", "components/request-reply:reply", new { customHeaders })],
+            [Edge("step_1", "step_2", new { responseBody = "name", contentType = "type" })]);
+        var id = await s.CreateFlowAsync(graph);
+        await s.StartAsync(id);
+        using var anonymous = api.AnonymousClient();
+        // The caller chooses the content type, as the mapper lets it: a CR/LF in it must not reach the response.
+        var response = await anonymous.PostAsync($"/hook/{id}", Json("""{"name":"Ada","type":"text/plain\r\nSet-Cookie: a=b"}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Ada", await response.Content.ReadAsStringAsync());
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal("42", response.Headers.GetValues("X-Order").Single());
+    }
+
+    [Fact]
     public async Task ARouterSendsEachMessageAlongMatchingConditionsOrItsDefaultEdge()
     {
         var (server, received) = await SinkAsync("/orders");
