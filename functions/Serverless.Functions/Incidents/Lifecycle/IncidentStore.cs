@@ -12,7 +12,7 @@ namespace Serverless.Functions.Incidents.Lifecycle;
 // One partition per organization: export reads one partition by time, and a new incident takes its number and is
 // added in one transaction.
 
-public sealed class IncidentEntity : TableRow
+public sealed class IncidentEntity : TableRow, IRevisioned
 {
     public string TenantId => PartitionKey;
     public string Id => RowKey;
@@ -36,6 +36,7 @@ public sealed class IncidentEntity : TableRow
     public string AssignedTo { get; set; } = "[]";
     public string Tags { get; set; } = "{}";
     public string Logs { get; set; } = "[]";
+    public long Revision { get; set; }
 
     public List<IncidentAssignment> Assignments() => JsonSerializer.Deserialize(AssignedTo, AppJson.Default.ListIncidentAssignment) ?? [];
 
@@ -127,6 +128,7 @@ public sealed class IncidentStore(StorageAccount storage)
             {
                 return incident;
             }
+            incident.Revision++;
             var response = await table.UpdateEntityAsync(EntitySize.EnsureFits(incident), incident.ETag, TableUpdateMode.Replace, cancellationToken);
             incident.ETag = response.Headers.ETag ?? default(ETag);
             return incident;
