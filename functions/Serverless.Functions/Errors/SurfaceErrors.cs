@@ -59,6 +59,10 @@ public sealed class ApiExceptionHandler(SurfaceErrors surfaces, ILogger<ApiExcep
         {
             context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
+        else if (exception is RequestFailedException { Status: 412 })
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
         await surfaces.WriteAsync(context, status, errors);
         return true;
     }
@@ -72,7 +76,12 @@ public sealed class ApiExceptionHandler(SurfaceErrors surfaces, ILogger<ApiExcep
             case BadHttpRequestException bad:
                 // Kestrel's and the binder's own messages name the limit or parameter, and hold nothing internal.
                 return (bad.StatusCode, [ApiError.ForStatus(bad.StatusCode, bad.Message)]);
-            case RequestFailedException { Status: 404 or 409 or 412 } storage:
+            case RequestFailedException { Status: 412 } storage:
+                // A write that went in with the ETag it read, outside a retry, lost a race: the client sent no If-Match
+                // (that one is answered 412 before any write), so this is a conflict to retry, not a failed precondition.
+                logger.LogInformation("Storage answered {Status} ({ErrorCode}) for {Path}", storage.Status, storage.ErrorCode, context.Request.Path);
+                return (409, [ApiError.ForStatus(409, "The resource was changed by another request while this one was applied; nothing was written. Try again.")]);
+            case RequestFailedException { Status: 404 or 409 } storage:
                 logger.LogInformation("Storage answered {Status} ({ErrorCode}) for {Path}", storage.Status, storage.ErrorCode, context.Request.Path);
                 return (storage.Status, [ApiError.ForStatus(storage.Status)]);
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:

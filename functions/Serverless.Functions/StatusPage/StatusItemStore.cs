@@ -16,8 +16,10 @@ namespace Serverless.Functions.StatusPage;
 //              partition, as they are its one hot write; their ids come from the page's "counter-point".
 
 /// <summary>The columns every Cachet item has.</summary>
-public abstract class StatusItem : TableRow
+public abstract class StatusItem : TableRow, IRevisioned
 {
+    public long Revision { get; set; }
+
     public int Id { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -253,6 +255,7 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
     /// <summary>Writes the item back if nobody changed it since it was read (Azure answers 412 otherwise).</summary>
     public async Task UpdateAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem
     {
+        item.Revision++;
         var response = await items.UpdateEntityAsync(EntitySize.EnsureFits(item), item.ETag, TableUpdateMode.Replace, cancellationToken);
         item.ETag = response.Headers.ETag ?? default;
     }
@@ -283,7 +286,9 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
         });
         if (item is StatusComponent component && component.Status != before)
         {
-            await history.RecordAsync(pageId, component.Id, component.Status, component.UpdatedAt, cause ?? StatusCause.Api(null), cancellationToken);
+            // Racing writers record in any order; each records the status the component has by then, so none is left behind.
+            await history.RecordAsync(pageId, component.Id, component.Status, component.UpdatedAt, cause ?? StatusCause.Api(null), cancellationToken,
+                async ct => (await GetAsync<StatusComponent>(pageId, id, ct))?.Status);
         }
         return item;
     }

@@ -12,6 +12,15 @@ public abstract class TableRow : ITableEntity
     public ETag ETag { get; set; }
 }
 
+/// <summary>
+/// A row that counts the writes its store has made to it. Writes go in with the ETag they read, so no two can start
+/// from the same revision: after N racing writes a row has moved N revisions, and fewer would mean one was lost.
+/// </summary>
+public interface IRevisioned
+{
+    long Revision { get; set; }
+}
+
 public static class TableClientExtensions
 {
     /// <summary>Every row the filter matches, across all pages of the query.</summary>

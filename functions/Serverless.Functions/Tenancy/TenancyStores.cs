@@ -42,7 +42,7 @@ public sealed class ContractEntity : TableRow
         RoleCatalog.Available(JsonSerializer.Deserialize(AvailableRoles, AppJson.Default.ListRoleRef) ?? []);
 }
 
-public sealed class WorkspaceEntity : TableRow
+public sealed class WorkspaceEntity : TableRow, IRevisioned
 {
     public const string Full = "full";
     public const string Limited = "limited";
@@ -56,6 +56,7 @@ public sealed class WorkspaceEntity : TableRow
     public string Status { get; set; } = ScopeStatus.Active;
     public string? OperationId { get; set; }
     public DateTimeOffset Created { get; set; }
+    public long Revision { get; set; }
 }
 
 /// <summary>A small store over one tenant-partitioned table; the two scopes share its shape.</summary>
@@ -76,6 +77,10 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
     /// <summary>Replaces the row if nobody changed it since it was read (412 otherwise); updates the entity's ETag.</summary>
     private async Task UpdateAsync(T entity, CancellationToken cancellationToken)
     {
+        if (entity is IRevisioned revisioned)
+        {
+            revisioned.Revision++;
+        }
         var response = await table.UpdateEntityAsync(EntitySize.EnsureFits(entity), entity.ETag, TableUpdateMode.Replace, cancellationToken);
         entity.ETag = response.Headers.ETag ?? entity.ETag;
     }
@@ -86,10 +91,14 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
     /// with the worker. Returns the row as written, or as found when unchanged; null when there is none.
     /// </summary>
     public Task<T?> MutateAsync(string tenantId, string id, Func<T, bool> change, CancellationToken cancellationToken = default) =>
+        MutateAsync(tenantId, id, entity => Task.FromResult(change(entity)), cancellationToken);
+
+    /// <summary>As <see cref="MutateAsync(string, string, Func{T, bool}, CancellationToken)"/>, for a change that has storage work of its own to do first.</summary>
+    public Task<T?> MutateAsync(string tenantId, string id, Func<T, Task<bool>> change, CancellationToken cancellationToken = default) =>
         OptimisticConcurrency.RetryAsync(async () =>
         {
             var entity = await GetAsync(tenantId, id, cancellationToken);
-            if (entity is not null && change(entity))
+            if (entity is not null && await change(entity))
             {
                 await UpdateAsync(entity, cancellationToken);
             }

@@ -1,18 +1,21 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Functions.Errors;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Incidents.Lifecycle;
 
-// Incidents: PK = tenantId, RK = incidentId → the incident; its assignees, tags and timeline (logs) are JSON columns.
+// Incidents: PK = tenantId, RK = incidentId → the incident; its assignees, tags and timeline (logs) are JSON columns,
+//            the timeline's JSON cut into Logs, Logs2, Logs3 and Logs4 as it outgrows one column (32,000 characters,
+//            about 95 entries each).
 //            PK = tenantId, RK = "~number"  → Next: the organization's incident numbers ('~' sorts after every id, so
 //                                              incident queries stop before it).
 // One partition per organization: export reads one partition by time, and a new incident takes its number and is
 // added in one transaction.
 
-public sealed class IncidentEntity : TableRow
+public sealed class IncidentEntity : TableRow, IRevisioned
 {
     public string TenantId => PartitionKey;
     public string Id => RowKey;
@@ -37,11 +40,19 @@ public sealed class IncidentEntity : TableRow
     public string Tags { get; set; } = "{}";
     public string Logs { get; set; } = "[]";
 
+    /// <summary>Where the timeline's JSON goes on past <see cref="Logs"/>: one column holds about 95 entries.</summary>
+    public string? Logs2 { get; set; }
+
+    public string? Logs3 { get; set; }
+
+    public string? Logs4 { get; set; }
+    public long Revision { get; set; }
+
     public List<IncidentAssignment> Assignments() => JsonSerializer.Deserialize(AssignedTo, AppJson.Default.ListIncidentAssignment) ?? [];
 
     public Dictionary<string, IncidentTag> TagMap() => JsonSerializer.Deserialize(Tags, AppJson.Default.DictionaryStringIncidentTag) ?? [];
 
-    public List<IncidentLog> Timeline() => JsonSerializer.Deserialize(Logs, AppJson.Default.ListIncidentLog) ?? [];
+    public List<IncidentLog> Timeline() => JsonSerializer.Deserialize(Logs + Logs2 + Logs3 + Logs4, AppJson.Default.ListIncidentLog) ?? [];
 
     public void SetAssignments(List<IncidentAssignment> value) => AssignedTo = JsonSerializer.Serialize(value, AppJson.Default.ListIncidentAssignment);
 
@@ -51,7 +62,18 @@ public sealed class IncidentEntity : TableRow
     {
         var logs = Timeline();
         logs.Add(entry);
-        Logs = JsonSerializer.Serialize(logs, AppJson.Default.ListIncidentLog);
+        var json = JsonSerializer.Serialize(logs, AppJson.Default.ListIncidentLog);
+        const int column = EntitySize.MaxChars;
+        if (json.Length > 4 * column)
+        {
+            throw new ApiException(ApiError.ForStatus(StatusCodes.Status413PayloadTooLarge,
+                $"The incident's timeline is full ({logs.Count - 1} entries); nothing was changed. Open a new incident to go on."));
+        }
+        string? Part(int index) => json.Length > index * column ? json.Substring(index * column, Math.Min(column, json.Length - (index * column))) : null;
+        Logs = Part(0)!;
+        Logs2 = Part(1);
+        Logs3 = Part(2);
+        Logs4 = Part(3);
     }
 
     public bool IsOpen => Status is IncidentStates.Triggered or IncidentStates.Acknowledged;
@@ -127,6 +149,7 @@ public sealed class IncidentStore(StorageAccount storage)
             {
                 return incident;
             }
+            incident.Revision++;
             var response = await table.UpdateEntityAsync(EntitySize.EnsureFits(incident), incident.ETag, TableUpdateMode.Replace, cancellationToken);
             incident.ETag = response.Headers.ETag ?? default(ETag);
             return incident;

@@ -8,6 +8,7 @@ using Serverless.Functions.Incidents.Notes;
 using Serverless.Functions.Incidents.Postmortems;
 using Serverless.Functions.Incidents.Services;
 using Serverless.Functions.Incidents.Wire;
+using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Incidents.Lifecycle;
 
@@ -39,8 +40,12 @@ public static class IncidentsApi
 
     [EndpointId("IM-21")]
     public static async Task<JsonHttpResult<DataEnvelope<IncidentView>>> GetIncident(string incidentId, IncidentCaller caller, IncidentStore incidents,
-        CancellationToken cancellationToken) =>
-        IncidentResults.Data(IncidentView.From(await FindAsync(incidents, caller, incidentId, cancellationToken)));
+        HttpResponse response, CancellationToken cancellationToken)
+    {
+        var incident = await FindAsync(incidents, caller, incidentId, cancellationToken);
+        EntityTags.Set(response, incident.ETag);
+        return IncidentResults.Data(IncidentView.From(incident));
+    }
 
     /// <summary>IM-22: a resolved incident cannot be acknowledged (409); acknowledging twice changes nothing.</summary>
     [EndpointId("IM-22")]
@@ -130,7 +135,10 @@ public static class IncidentsApi
         IncidentStore incidents, TimeProvider time, CancellationToken cancellationToken) =>
         TagAsync(incidentId, request, caller, incidents, time, merge: false, cancellationToken);
 
-    /// <summary>IM-28: merges into the tags; a value or a colour alone keeps the other.</summary>
+    /// <summary>
+    /// IM-28: merges into the tags; a value or a colour alone keeps the other. Each merge goes into the tags as they are
+    /// when it is written, so racing merges all land; with <c>If-Match</c>, only over the version it names (412 otherwise).
+    /// </summary>
     [EndpointId("IM-28")]
     public static Task<JsonHttpResult<DataEnvelope<IncidentView>>> MergeTags(string incidentId, HttpRequest request, IncidentCaller caller,
         IncidentStore incidents, TimeProvider time, CancellationToken cancellationToken) =>
@@ -163,6 +171,7 @@ public static class IncidentsApi
         IncidentStore incidents, TimeProvider time, bool merge, CancellationToken cancellationToken)
     {
         caller.Require(IncidentRoles.User);
+        var ifMatch = EntityTags.IfMatchOf(request);
         var input = await IncidentInput.ReadAsync(request, cancellationToken);
         if (!input.Has("tags"))
         {
@@ -170,8 +179,12 @@ public static class IncidentsApi
         }
         var tags = TagInput.Read(input, requireBoth: !merge);
         input.ThrowIfAny();
-        var incident = await incidents.MutateAsync(caller.TenantId, incidentId, i => IncidentActions.SetTags(i, time.GetUtcNow(), caller.UserId, tags, merge, time),
-            cancellationToken);
-        return IncidentResults.Data(IncidentView.From(incident ?? throw NotFound(incidentId)));
+        var incident = await incidents.MutateAsync(caller.TenantId, incidentId, i =>
+        {
+            ifMatch?.Check(i.ETag);
+            return IncidentActions.SetTags(i, time.GetUtcNow(), caller.UserId, tags, merge, time);
+        }, cancellationToken) ?? throw NotFound(incidentId);
+        EntityTags.Set(request.HttpContext.Response, incident.ETag);
+        return IncidentResults.Data(IncidentView.From(incident));
     }
 }

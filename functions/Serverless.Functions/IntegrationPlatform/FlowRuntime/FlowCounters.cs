@@ -6,7 +6,8 @@ namespace Serverless.Functions.IntegrationPlatform.FlowRuntime;
 
 // FlowCounters: PK = flowId, RK = "{stepId}|{instanceId}" → this process's running totals for the step. Each process
 //               writes only its own rows (a new instance id per start), so counting takes no lock and no ETag race;
-//               the stats are the sums over the rows.
+//               the stats are the sums over the rows. Within a process one flush runs at a time, so a row's writes
+//               go in the order its totals grew.
 
 public sealed class FlowCounterEntity : TableRow
 {
@@ -37,6 +38,7 @@ public sealed class FlowCounters(StorageAccount storage, ILogger<FlowCounters> l
     private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowCounters);
     private readonly ConcurrentDictionary<(string Flow, string Step), long[]> totals = new();
     private readonly ConcurrentDictionary<(string Flow, string Step), byte> dirty = new();
+    private readonly SemaphoreSlim flushing = new(1, 1);
 
     public void Add(string flowId, string stepId, Kind kind, long count = 1)
     {
@@ -96,6 +98,22 @@ public sealed class FlowCounters(StorageAccount storage, ILogger<FlowCounters> l
     }
 
     private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        // Two flushes at once (the timer's and a reader's) could write an older snapshot of a row after a newer one,
+        // and with the row's dirty mark already taken nothing would write the newer again: counts lost until the step
+        // next counted. One at a time, each row's writes go in the order its totals grew.
+        await flushing.WaitAsync(cancellationToken);
+        try
+        {
+            await FlushDirtyAsync(cancellationToken);
+        }
+        finally
+        {
+            flushing.Release();
+        }
+    }
+
+    private async Task FlushDirtyAsync(CancellationToken cancellationToken)
     {
         foreach (var key in dirty.Keys)
         {

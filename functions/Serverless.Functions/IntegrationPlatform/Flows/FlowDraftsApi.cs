@@ -4,6 +4,7 @@ using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
+using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.IntegrationPlatform.Flows;
 
@@ -29,18 +30,23 @@ public static class FlowDraftsApi
 
     /// <summary>FD-1: 404 when the flow has no draft.</summary>
     [EndpointId("FD-1")]
-    public static async Task<JsonHttpResult<Document>> GetDraft(string id, Caller caller, FlowParts parts, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> GetDraft(string id, Caller caller, FlowParts parts, HttpResponse response, CancellationToken cancellationToken)
     {
         var (flow, _) = await parts.FindAsync(id, caller, cancellationToken);
         var draft = await parts.Drafts.GetAsync(caller.TenantId, flow.Id, cancellationToken) ?? throw NoDraft(id);
+        EntityTags.Set(response, draft.ETag);
         return JsonApiResults.Ok(Document.Of(DraftResource(draft)));
     }
 
-    /// <summary>FD-2: creates or replaces the draft (200 either way); needs workspaces.flow.edit.</summary>
+    /// <summary>
+    /// FD-2: creates or replaces the draft (200 either way); needs workspaces.flow.edit. With <c>If-Match</c>, only over
+    /// the version it names (412 otherwise); without it, over whatever draft is there when the write goes in.
+    /// </summary>
     [EndpointId("FD-2")]
     public static async Task<JsonHttpResult<Document>> PutDraft(string id, HttpRequest request, Caller caller, FlowParts parts, CancellationToken cancellationToken)
     {
         var (flow, _) = await parts.FindAsync(id, caller, cancellationToken, Permissions.WorkspacesFlowEdit);
+        var ifMatch = EntityTags.IfMatchOf(request);
         var input = await JsonApiBody.ReadAsync<DraftInput>(request, DraftType, cancellationToken);
         var a = input.Attributes;
         var rules = new AttributeRules();
@@ -50,24 +56,27 @@ public static class FlowDraftsApi
         var graph = FlowGraph.Parse(a.Graph ?? new JsonObject(), a.NodesConfig, parts.Catalog, parts.Jsonata, strict: false);
         FlowGraph.ParseCron(a.Cron);
         var now = parts.Time.GetUtcNow();
-        var existing = await parts.Drafts.GetAsync(caller.TenantId, flow.Id, cancellationToken);
-        var draft = new FlowDraftEntity
+        var draft = await parts.Drafts.PutAsync(caller.TenantId, flow.Id, existing =>
         {
-            PartitionKey = caller.TenantId,
-            RowKey = flow.Id,
-            DraftId = existing?.DraftId ?? Ids.New(parts.Time),
-            UserId = caller.UserId,
-            Name = name,
-            Description = description,
-            Cron = a.Cron,
-            Graph = graph.Json.ToJsonString(),
-            NodesConfig = graph.NodesConfig.ToJsonString(),
-            StatsEnabled = a.StatsEnabled,
-            Created = existing?.Created ?? now,
-            Updated = now,
-        };
-        await parts.Drafts.PutAsync(draft, cancellationToken);
+            ifMatch?.Check(existing?.ETag);
+            return new FlowDraftEntity
+            {
+                PartitionKey = caller.TenantId,
+                RowKey = flow.Id,
+                DraftId = existing?.DraftId ?? Ids.New(parts.Time),
+                UserId = caller.UserId,
+                Name = name,
+                Description = description,
+                Cron = a.Cron,
+                Graph = graph.Json.ToJsonString(),
+                NodesConfig = graph.NodesConfig.ToJsonString(),
+                StatsEnabled = a.StatsEnabled,
+                Created = existing?.Created ?? now,
+                Updated = now,
+            };
+        }, cancellationToken);
         await SetHasDraftAsync(parts, caller.TenantId, flow.Id, true, cancellationToken);
+        EntityTags.Set(request.HttpContext.Response, draft.ETag);
         return JsonApiResults.Ok(Document.Of(DraftResource(draft)));
     }
 

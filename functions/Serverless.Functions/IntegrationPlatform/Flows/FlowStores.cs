@@ -21,7 +21,7 @@ public static class FlowStatus
     public const string Inactive = "inactive";
 }
 
-public sealed class FlowEntity : TableRow
+public sealed class FlowEntity : TableRow, IRevisioned
 {
     public string TenantId => PartitionKey;
     public string Id => RowKey;
@@ -45,6 +45,7 @@ public sealed class FlowEntity : TableRow
     public bool HasDraft { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Updated { get; set; }
+    public long Revision { get; set; }
 
     public bool IsActive => Status == FlowStatus.Active;
 }
@@ -62,7 +63,7 @@ public sealed class FlowVersionEntity : TableRow
     public DateTimeOffset Created { get; set; }
 }
 
-public sealed class FlowDraftEntity : TableRow
+public sealed class FlowDraftEntity : TableRow, IRevisioned
 {
     public string FlowId => RowKey;
     public string DraftId { get; set; } = "";
@@ -75,6 +76,7 @@ public sealed class FlowDraftEntity : TableRow
     public bool? StatsEnabled { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Updated { get; set; }
+    public long Revision { get; set; }
 }
 
 public sealed class FlowSnapshotEntity : TableRow
@@ -174,8 +176,24 @@ public sealed class FlowDraftStore(StorageAccount storage) : TenantScopedStore<F
 {
     private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowDrafts);
 
-    public async Task PutAsync(FlowDraftEntity draft, CancellationToken cancellationToken = default) =>
-        await table.UpsertEntityAsync(EntitySize.EnsureFits(draft), TableUpdateMode.Replace, cancellationToken);
+    /// <summary>
+    /// Creates or replaces the flow's draft with what <paramref name="make"/> builds from the one there (null: none), and
+    /// writes it only over that one: a racing writer that got there first (412, or 409 on a create) means reading again
+    /// and building again, so the draft keeps one id and every write takes its own revision.
+    /// </summary>
+    public Task<FlowDraftEntity> PutAsync(string tenantId, string flowId, Func<FlowDraftEntity?, FlowDraftEntity> make,
+        CancellationToken cancellationToken = default) =>
+        OptimisticConcurrency.RetryAsync(async () =>
+        {
+            var existing = await GetAsync(tenantId, flowId, cancellationToken);
+            var draft = EntitySize.EnsureFits(make(existing));
+            draft.Revision = (existing?.Revision ?? 0) + 1;
+            var response = existing is null
+                ? await table.AddEntityAsync(draft, cancellationToken)
+                : await table.UpdateEntityAsync(draft, existing.ETag, TableUpdateMode.Replace, cancellationToken);
+            draft.ETag = response.Headers.ETag ?? default;
+            return draft;
+        });
 }
 
 public sealed class FlowSnapshotStore(StorageAccount storage)

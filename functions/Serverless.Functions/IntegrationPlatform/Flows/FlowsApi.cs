@@ -6,6 +6,7 @@ using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.FlowRuntime;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
 using Serverless.Functions.Operations;
+using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
 
 namespace Serverless.Functions.IntegrationPlatform.Flows;
@@ -97,9 +98,10 @@ public static class FlowsApi
 
     /// <summary>FL-2.</summary>
     [EndpointId("FL-2")]
-    public static async Task<JsonHttpResult<Document>> GetFlow(string id, Caller caller, FlowParts parts, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> GetFlow(string id, Caller caller, FlowParts parts, HttpResponse response, CancellationToken cancellationToken)
     {
         var (flow, _) = await parts.FindAsync(id, caller, cancellationToken);
+        EntityTags.Set(response, flow.ETag);
         return JsonApiResults.Ok(Document.Of(Resource(flow, parts)));
     }
 
@@ -145,12 +147,17 @@ public static class FlowsApi
         return JsonApiResults.Created(request.HttpContext.Response, Document.Of(Resource(flow, parts)), $"/v2/flows/{flow.Id}");
     }
 
-    /// <summary>FL-4: each change is a new version, which becomes latest_version; a running flow keeps its version until restarted.</summary>
+    /// <summary>
+    /// FL-4: each change is a new version, which becomes latest_version; a running flow keeps its version until restarted.
+    /// What the body leaves out is taken from the flow as it is when the write goes in, never from an earlier read, so
+    /// racing PATCHes of different fields all land; with <c>If-Match</c>, only over the version it names (412 otherwise).
+    /// </summary>
     [EndpointId("FL-4")]
     public static async Task<JsonHttpResult<Document>> UpdateFlow(string id, HttpRequest request, Caller caller, FlowParts parts,
         CancellationToken cancellationToken)
     {
         var (flow, _) = await parts.FindAsync(id, caller, cancellationToken, Permissions.WorkspacesFlowEdit);
+        var ifMatch = EntityTags.IfMatchOf(request);
         var input = await JsonApiBody.ReadAsync<FlowInput>(request, Type, cancellationToken);
         if (input.Id is null)
         {
@@ -165,26 +172,29 @@ public static class FlowsApi
         rules.Check(a.DefaultMapperType is null or "jsonata", "default_mapper_type", "'default_mapper_type' must be 'jsonata' (handlebars is deprecated).");
         rules.Check(a.Type is null || a.Type == flow.Type || !flow.IsActive, "type", "Stop the flow before switching it between ordinary and long_running.");
         rules.ThrowIfAny();
-        var graph = FlowGraph.Parse(a.Graph ?? JsonNode.Parse(flow.Graph), a.NodesConfig ?? (a.Graph is null ? JsonNode.Parse(flow.NodesConfig) : null),
-            parts.Catalog, parts.Jsonata, strict: true);
         FlowGraph.ParseCron(a.Cron);
-        var newName = name ?? flow.Name;
-        var newDescription = a.Description is null ? flow.Description : description;
-        var newCron = a.Cron is null ? flow.Cron : a.Cron.Length == 0 ? null : a.Cron;
-        var version = await parts.AddVersionAsync(flow.Id, caller.UserId, newName, newDescription, newCron, graph.Json, graph.NodesConfig, cancellationToken);
-        var updated = await parts.Flows.MutateAsync(caller.TenantId, flow.Id, f =>
+        var updated = await parts.Flows.MutateAsync(caller.TenantId, flow.Id, async f =>
         {
-            f.Name = newName;
-            f.Description = newDescription;
-            f.Cron = newCron;
+            ifMatch?.Check(f.ETag);
+            if (a.Type is not null && a.Type != f.Type && f.IsActive)
+            {
+                throw new ApiException(ApiError.InvalidField("/data/attributes/type", "Stop the flow before switching it between ordinary and long_running."));
+            }
+            var graph = FlowGraph.Parse(a.Graph ?? JsonNode.Parse(f.Graph), a.NodesConfig ?? (a.Graph is null ? JsonNode.Parse(f.NodesConfig) : null),
+                parts.Catalog, parts.Jsonata, strict: true);
+            f.Name = name ?? f.Name;
+            f.Description = a.Description is null ? f.Description : description;
+            f.Cron = a.Cron is null ? f.Cron : a.Cron.Length == 0 ? null : a.Cron;
+            // The version first: a crash before the row leaves a version nothing names, never a flow naming no version.
+            f.LatestVersion = await parts.AddVersionAsync(f.Id, caller.UserId, f.Name, f.Description, f.Cron, graph.Json, graph.NodesConfig, cancellationToken);
             f.Type = a.Type ?? f.Type;
             f.Graph = graph.Json.ToJsonString();
             f.NodesConfig = graph.NodesConfig.ToJsonString();
             f.StatsEnabled = a.StatsEnabled ?? f.StatsEnabled;
-            f.LatestVersion = version;
             f.Updated = parts.Time.GetUtcNow();
             return true;
         }, cancellationToken) ?? throw FlowParts.NotFound(id);
+        EntityTags.Set(request.HttpContext.Response, updated.ETag);
         return JsonApiResults.Ok(Document.Of(Resource(updated, parts)));
     }
 
@@ -277,7 +287,7 @@ public static class FlowsApi
             destination.LatestVersion = await parts.AddVersionAsync(destination.Id, caller.UserId, name, source.Description, null, empty, [], cancellationToken);
             await parts.Flows.CreateAsync(destination, cancellationToken);
         }
-        await parts.Drafts.PutAsync(new FlowDraftEntity
+        await parts.Drafts.PutAsync(caller.TenantId, destination.Id, _ => new FlowDraftEntity
         {
             PartitionKey = caller.TenantId,
             RowKey = destination.Id,

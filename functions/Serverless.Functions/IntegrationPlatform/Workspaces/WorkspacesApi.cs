@@ -5,6 +5,7 @@ using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.AuthSecrets;
 using Serverless.Functions.IntegrationPlatform.Contracts;
 using Serverless.Functions.IntegrationPlatform.JsonApi;
+using Serverless.Functions.Storage;
 using Serverless.Functions.Tenancy;
 
 namespace Serverless.Functions.IntegrationPlatform.Workspaces;
@@ -45,6 +46,7 @@ public static class WorkspacesApi
         var (members, invites) = Members.Includes(request);
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireReadable();
         var document = await ToDocumentAsync(access.Workspace, access.Contract, services, invites: true, cancellationToken);
+        EntityTags.Set(request.HttpContext.Response, access.Workspace.ETag);
         return JsonApiResults.Ok(document with
         {
             Included = members || invites ? await IncludedMembersAsync(access.Workspace, services, members, cancellationToken) : null,
@@ -130,13 +132,17 @@ public static class WorkspacesApi
         return JsonApiResults.Ok(await ToDocumentAsync(workspace, access.Contract, services, invites: false, cancellationToken));
     }
 
-    /// <summary>WS-5: the name and defaults need workspaces.workspace.edit; the type needs workspaces.workspace.edit_type.</summary>
+    /// <summary>
+    /// WS-5: the name and defaults need workspaces.workspace.edit; the type needs workspaces.workspace.edit_type. With
+    /// <c>If-Match</c>, only over the version it names (412 otherwise); without it, over the workspace as it is then.
+    /// </summary>
     [EndpointId("WS-5")]
     public static async Task<JsonHttpResult<Document>> UpdateWorkspace(string id, HttpRequest request, Caller caller,
         [AsParameters] TenancyServices services, CancellationToken cancellationToken)
     {
         // Readable first, as for GET: whatever the body, the answer shows the workspace.
         var access = (await services.Access.WorkspaceAsync(caller, id, cancellationToken)).RequireReadable().RequireWritable();
+        var ifMatch = EntityTags.IfMatchOf(request);
         var input = await JsonApiBody.ReadAsync<WorkspaceInput>(request, Type, cancellationToken);
         JsonApiBody.CheckId(input.Id, id);
         var a = input.Attributes;
@@ -155,14 +161,18 @@ public static class WorkspacesApi
         }
         var updated = await services.Workspaces.MutateAsync(workspace.TenantId, workspace.Id, w =>
         {
+            ifMatch?.Check(w.ETag);
             w.Name = name ?? w.Name;
             w.Type = type ?? w.Type;
             w.FlowStatsEnabledDefault = a.FlowStatsEnabledDefault ?? w.FlowStatsEnabledDefault;
             return w.Status != ScopeStatus.Deleting;
         }, cancellationToken);
-        return updated is { Status: not ScopeStatus.Deleting }
-            ? JsonApiResults.Ok(await ToDocumentAsync(updated, access.Contract, services, invites: false, cancellationToken))
-            : throw new ApiException(ApiError.NotFound(Type, id, "WORKSPACE_ID"));
+        if (updated is not { Status: not ScopeStatus.Deleting })
+        {
+            throw new ApiException(ApiError.NotFound(Type, id, "WORKSPACE_ID"));
+        }
+        EntityTags.Set(request.HttpContext.Response, updated.ETag);
+        return JsonApiResults.Ok(await ToDocumentAsync(updated, access.Contract, services, invites: false, cancellationToken));
     }
 
     /// <summary>WS-6: gives a member of the contract roles in the workspace (adding them if need be). Only roles change.</summary>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.StatusPage.Notifications;
 using Serverless.Functions.StatusPage.Uptime;
+using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.StatusPage.Cachet;
 
@@ -35,8 +36,13 @@ public static class StatusComponentsApi
     }
 
     [EndpointId("C-2")]
-    public static async Task<JsonHttpResult<JsonObject>> GetComponent(string id, CachetPage page, StatusItemStore store, CancellationToken cancellationToken) =>
-        CachetResults.Item(CachetPresenters.Component(await page.FindAsync<StatusComponent>(store, id, cancellationToken), page.Clock));
+    public static async Task<JsonHttpResult<JsonObject>> GetComponent(string id, CachetPage page, StatusItemStore store, HttpResponse response,
+        CancellationToken cancellationToken)
+    {
+        var component = await page.FindAsync<StatusComponent>(store, id, cancellationToken);
+        EntityTags.Set(response, component.ETag);
+        return CachetResults.Item(CachetPresenters.Component(component, page.Clock));
+    }
 
     [EndpointId("C-3")]
     public static async Task<JsonHttpResult<JsonObject>> CreateComponent(CachetPage page, HttpRequest request, StatusItemStore store,
@@ -49,11 +55,15 @@ public static class StatusComponentsApi
         return CachetResults.Item(CachetPresenters.Component(component, page.Clock));
     }
 
-    /// <summary>C-4: omitted fields stay; a status change notifies subscribers unless <c>silent</c>.</summary>
+    /// <summary>
+    /// C-4: omitted fields stay; a status change notifies subscribers unless <c>silent</c>. With <c>If-Match</c>, only over
+    /// the version it names (412 otherwise); without it, over the component as it is when the write goes in.
+    /// </summary>
     [EndpointId("C-4")]
     public static async Task<JsonHttpResult<JsonObject>> UpdateComponent(string id, CachetPage page, HttpRequest request, StatusItemStore store,
         StatusNotifier notifier, CancellationToken cancellationToken)
     {
+        var ifMatch = EntityTags.IfMatchOf(request);
         var input = await CachetInput.ReadAsync(request, cancellationToken);
         var rules = new CachetRules(input);
         var silent = rules.Bool("silent") ?? false;
@@ -61,6 +71,7 @@ public static class StatusComponentsApi
         var before = ComponentStatus.Unknown;
         var updated = await page.UpdateAsync<StatusComponent>(store, id, c =>
         {
+            ifMatch?.Check(c.ETag);
             before = c.ComponentStatus;
             Apply(c, input, creating: false);
         }, cancellationToken);
@@ -68,6 +79,7 @@ public static class StatusComponentsApi
         {
             await notifier.ComponentStatusChangedAsync(page, updated, before, cancellationToken);
         }
+        EntityTags.Set(request.HttpContext.Response, updated.ETag);
         return CachetResults.Item(CachetPresenters.Component(updated, page.Clock));
     }
 

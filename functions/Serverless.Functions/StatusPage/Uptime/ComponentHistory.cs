@@ -96,13 +96,20 @@ public sealed class ComponentHistory(StorageAccount storage)
     /// <summary>
     /// Records that the component's status is <paramref name="to"/> from <paramref name="at"/>: the time since the
     /// previous change goes into its days, with the change row and the new state, in one transaction. Recording the
-    /// status it already has (and the same maintenance flag) changes nothing.
+    /// status it already has (and the same maintenance flag) changes nothing. With <paramref name="currentStatus"/>, the
+    /// status recorded is the component's as read after the state, so of racing writers' records the last to commit
+    /// holds the status the component really has, whatever order they commit in.
     /// </summary>
-    public Task RecordAsync(string pageId, int componentId, int to, DateTimeOffset at, StatusCause cause, CancellationToken cancellationToken = default) =>
+    public Task RecordAsync(string pageId, int componentId, int to, DateTimeOffset at, StatusCause cause, CancellationToken cancellationToken = default,
+        Func<CancellationToken, Task<int?>>? currentStatus = null) =>
         OptimisticConcurrency.RetryAsync(async () =>
         {
             var partition = Partition(pageId, componentId);
             var found = await table.GetEntityIfExistsAsync<ComponentState>(partition, ComponentState.Key, cancellationToken: cancellationToken);
+            if (currentStatus is not null && await currentStatus(cancellationToken) is { } status)
+            {
+                to = status;
+            }
             var maintenance = cause.Cause.StartsWith("maintenance:", StringComparison.Ordinal) ? cause.Maintenance : found.HasValue && found.Value!.Maintenance;
             var actions = new List<TableTransactionAction>();
             if (found.HasValue)
