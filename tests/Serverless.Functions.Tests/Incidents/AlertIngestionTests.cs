@@ -53,6 +53,24 @@ public sealed class AlertIngestionTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task AlertsRacingWithOneEventIdOpenOneIncidentBetweenThem()
+    {
+        // Two flow messages raising the same alert at once each found no open incident and opened their own.
+        var org = await api.CreateOrganizationAsync();
+        using var owner = await api.IncidentClientAsync(org.OwnerKey);
+        var (_, key) = await IncidentTestKit.CreateServiceAsync(owner, "Checkout");
+
+        var requests = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => api.AlertAsync(key, new { message = $"Checkout is down ({i})", event_id = "race-1" })));
+
+        var status = await (await owner.PostAsJsonAsync("/v3/requests/status", new { request_ids = requests })).ReadJsonAsync();
+        var outcomes = requests.Select(r => status["data"]![r]!).ToList();
+        Assert.Single(outcomes, o => o!["status"]!.GetValue<string>() == "created");
+        Assert.Equal(19, outcomes.Count(o => o!["status"]!.GetValue<string>() == "deduplicated"));
+        var incidentId = Assert.Single(outcomes.Select(o => o!["incident_id"]!.GetValue<string>()).Distinct());
+        Assert.Equal(20, (await IncidentTestKit.IncidentAsync(owner, incidentId))["event_count"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task BadAlertsAre422PerFieldAndWriteNothing()
     {
         var org = await api.CreateOrganizationAsync();

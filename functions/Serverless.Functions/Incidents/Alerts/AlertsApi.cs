@@ -46,27 +46,16 @@ public static partial class AlertsApi
         var requestId = AlertRequestStore.NewId();
         var now = time.GetUtcNow();
         var by = "alert:" + source;
-        var matching = eventId.Length > 0 ? await incidents.WithEventAsync(service.TenantId, service.Id, eventId, cancellationToken) : [];
         string outcome;
         string incidentId;
         if (status == "resolve")
         {
-            var open = matching.Where(i => i.IsOpen).ToList();
+            var open = (await incidents.WithEventAsync(service.TenantId, service.Id, eventId, cancellationToken)).Where(i => i.IsOpen).ToList();
             foreach (var incident in open)
             {
                 await incidents.MutateAsync(service.TenantId, incident.Id, i => IncidentActions.Resolve(i, now, by, $"Resolved by an alert from {source}.", time), cancellationToken);
             }
             (outcome, incidentId) = open.Count > 0 ? ("resolved", open[0].Id) : ("discarded", "");
-        }
-        else if (matching.FirstOrDefault(i => i.IsOpen) is { } open)
-        {
-            await incidents.MutateAsync(service.TenantId, open.Id, i =>
-            {
-                i.EventCount++;
-                i.Updated = now;
-                return true;
-            }, cancellationToken);
-            (outcome, incidentId) = ("deduplicated", open.Id);
         }
         else
         {
@@ -77,8 +66,19 @@ public static partial class AlertsApi
             };
             incident.SetTags(tags);
             incident.Log(new IncidentLog { Action = "triggered", Time = now, Id = Ids.New(time), AssignedBy = by, CreatedBy = by, Reason = $"Alert from {source}" });
-            await incidents.AddAsync(incident, cancellationToken);
-            (outcome, incidentId) = ("created", incident.Id);
+            var (opened, added) = eventId.Length > 0
+                ? await incidents.AddForEventAsync(incident, cancellationToken)
+                : (await incidents.AddAsync(incident, cancellationToken), true);
+            if (!added)
+            {
+                await incidents.MutateAsync(service.TenantId, opened.Id, i =>
+                {
+                    i.EventCount++;
+                    i.Updated = now;
+                    return true;
+                }, cancellationToken);
+            }
+            (outcome, incidentId) = (added ? "created" : "deduplicated", opened.Id);
         }
         await requests.AddAsync(service.TenantId, requestId, outcome, incidentId, eventId, cancellationToken);
         return TypedResults.Json(new AlertAccepted("success", $"Alert {outcome}.", requestId), IncidentJson.Options, IncidentResults.ContentType,

@@ -12,6 +12,9 @@ namespace Serverless.Functions.Incidents.Lifecycle;
 //            about 95 entries each).
 //            PK = tenantId, RK = "~number"  → Next: the organization's incident numbers ('~' sorts after every id, so
 //                                              incident queries stop before it).
+//            PK = tenantId, RK = "~~event:{serviceId}:{sha256(event_id) hex}" → IncidentId: the incident an alert's
+//                                              event_id last opened on a service; written in the transaction that adds
+//                                              that incident, so two alerts racing with one event_id open one incident.
 // One partition per organization: export reads one partition by time, and a new incident takes its number and is
 // added in one transaction.
 
@@ -98,6 +101,14 @@ public sealed class IncidentNumberEntity : TableRow
     public int Next { get; set; }
 }
 
+public sealed class IncidentEventEntity : TableRow
+{
+    public string IncidentId { get; set; } = "";
+
+    public static string Row(string serviceId, string eventId) =>
+        $"~~event:{serviceId}:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(eventId)))}";
+}
+
 public sealed class IncidentStore(StorageAccount storage)
 {
     private readonly TableClient table = storage.Table(StorageLayout.Tables.Incidents);
@@ -124,18 +135,48 @@ public sealed class IncidentStore(StorageAccount storage)
 
     /// <summary>Gives the incident the organization's next number and adds it, both in one transaction.</summary>
     public Task<IncidentEntity> AddAsync(IncidentEntity incident, CancellationToken cancellationToken = default) =>
+        OptimisticConcurrency.RetryAsync(() => TryAddAsync(incident, null, cancellationToken));
+
+    /// <summary>
+    /// Adds <paramref name="incident"/> for its service's <c>event_id</c> unless an open incident already holds that
+    /// event_id; then that one is returned, and nothing is added. The event's row and the new incident go in one
+    /// transaction, so of two alerts racing with one event_id, one adds and the other, going round again, finds it.
+    /// </summary>
+    public Task<(IncidentEntity Incident, bool Added)> AddForEventAsync(IncidentEntity incident, CancellationToken cancellationToken = default) =>
         OptimisticConcurrency.RetryAsync(async () =>
         {
-            var found = await table.GetEntityIfExistsAsync<IncidentNumberEntity>(incident.TenantId, IncidentNumberEntity.Row, cancellationToken: cancellationToken);
-            var counter = found.HasValue ? found.Value! : new IncidentNumberEntity { PartitionKey = incident.TenantId, RowKey = IncidentNumberEntity.Row };
-            counter.Next++;
-            incident.Number = counter.Next;
-            TableTransactionAction step = found.HasValue
-                ? new(TableTransactionActionType.UpdateReplace, counter, counter.ETag)
-                : new(TableTransactionActionType.Add, counter);
-            await table.SubmitTransactionAsync([step, new(TableTransactionActionType.Add, EntitySize.EnsureFits(incident))], cancellationToken);
-            return incident;
+            var row = IncidentEventEntity.Row(incident.ServiceId, incident.EventId);
+            var found = await table.GetEntityIfExistsAsync<IncidentEventEntity>(incident.TenantId, row, cancellationToken: cancellationToken);
+            // Incidents opened before event rows existed are found by their event_id.
+            var open = found.HasValue
+                ? await GetAsync(incident.TenantId, found.Value!.IncidentId, cancellationToken)
+                : (await WithEventAsync(incident.TenantId, incident.ServiceId, incident.EventId, cancellationToken)).FirstOrDefault(i => i.IsOpen);
+            if (open is { IsOpen: true })
+            {
+                return (open, false);
+            }
+            var claim = new IncidentEventEntity { PartitionKey = incident.TenantId, RowKey = row, IncidentId = incident.Id };
+            await TryAddAsync(incident, found.HasValue ? new(TableTransactionActionType.UpdateReplace, claim, found.Value!.ETag) : new(TableTransactionActionType.Add, claim), cancellationToken);
+            return (incident, true);
         });
+
+    private async Task<IncidentEntity> TryAddAsync(IncidentEntity incident, TableTransactionAction? also, CancellationToken cancellationToken)
+    {
+        var found = await table.GetEntityIfExistsAsync<IncidentNumberEntity>(incident.TenantId, IncidentNumberEntity.Row, cancellationToken: cancellationToken);
+        var counter = found.HasValue ? found.Value! : new IncidentNumberEntity { PartitionKey = incident.TenantId, RowKey = IncidentNumberEntity.Row };
+        counter.Next++;
+        incident.Number = counter.Next;
+        TableTransactionAction step = found.HasValue
+            ? new(TableTransactionActionType.UpdateReplace, counter, counter.ETag)
+            : new(TableTransactionActionType.Add, counter);
+        List<TableTransactionAction> actions = [step, new(TableTransactionActionType.Add, EntitySize.EnsureFits(incident))];
+        if (also is not null)
+        {
+            actions.Add(also);
+        }
+        await table.SubmitTransactionAsync(actions, cancellationToken);
+        return incident;
+    }
 
     /// <summary>
     /// Reads, changes and writes the incident with its ETag, again from a fresh read when another writer got there first.
