@@ -72,7 +72,11 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
         return found.HasValue ? found.Value : null;
     }
 
-    public Task AddAsync(T entity, CancellationToken cancellationToken = default) => table.AddEntityAsync(EntitySize.EnsureFits(entity), cancellationToken);
+    public async Task AddAsync(T entity, CancellationToken cancellationToken = default)
+    {
+        await table.AddEntityAsync(EntitySize.EnsureFits(entity), cancellationToken);
+        Changed(entity.PartitionKey, entity.RowKey);
+    }
 
     /// <summary>Replaces the row if nobody changed it since it was read (412 otherwise); updates the entity's ETag.</summary>
     private async Task UpdateAsync(T entity, CancellationToken cancellationToken)
@@ -83,6 +87,12 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
         }
         var response = await table.UpdateEntityAsync(EntitySize.EnsureFits(entity), entity.ETag, TableUpdateMode.Replace, cancellationToken);
         entity.ETag = response.Headers.ETag ?? entity.ETag;
+        Changed(entity.PartitionKey, entity.RowKey);
+    }
+
+    /// <summary>Called after this process added, replaced or deleted a row: a store that keeps copies forgets that one.</summary>
+    protected virtual void Changed(string tenantId, string id)
+    {
     }
 
     /// <summary>
@@ -105,8 +115,11 @@ public abstract class TenantScopedStore<T>(TableClient table) where T : class, I
             return entity;
         });
 
-    public Task DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default) =>
-        table.DeleteIfExistsAsync(tenantId, id, cancellationToken);
+    public async Task DeleteAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await table.DeleteIfExistsAsync(tenantId, id, cancellationToken);
+        Changed(tenantId, id);
+    }
 
     protected Task<IReadOnlyList<T>> QueryAsync(string filter, CancellationToken cancellationToken) => table.ListAsync<T>(filter, cancellationToken);
 }

@@ -113,8 +113,10 @@ public sealed class FlowCounters(StorageAccount storage, ILogger<FlowCounters> l
         }
     }
 
+    /// <summary>Each flow's changed rows in one table transaction (one partition, at most 100 rows).</summary>
     private async Task FlushDirtyAsync(CancellationToken cancellationToken)
     {
+        var changed = new List<FlowCounterEntity>();
         foreach (var key in dirty.Keys)
         {
             dirty.TryRemove(key, out _);
@@ -122,7 +124,7 @@ public sealed class FlowCounters(StorageAccount storage, ILogger<FlowCounters> l
             {
                 continue;
             }
-            await table.UpsertEntityAsync(new FlowCounterEntity
+            changed.Add(new FlowCounterEntity
             {
                 PartitionKey = key.Flow,
                 RowKey = $"{key.Step}|{instance}",
@@ -134,7 +136,14 @@ public sealed class FlowCounters(StorageAccount storage, ILogger<FlowCounters> l
                 Finished = Interlocked.Read(ref row[4]),
                 ReboundsScheduled = Interlocked.Read(ref row[5]),
                 ReboundsStarted = Interlocked.Read(ref row[6]),
-            }, TableUpdateMode.Replace, cancellationToken);
+            });
+        }
+        foreach (var flow in changed.GroupBy(r => r.PartitionKey))
+        {
+            foreach (var chunk in flow.Chunk(100))
+            {
+                await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), cancellationToken);
+            }
         }
     }
 }

@@ -78,6 +78,19 @@ public sealed class FlowLifecycle(FlowStore flows, FlowScheduleStore schedules, 
         return flow;
     }
 
+    /// <summary>
+    /// Waits until no instance can still start a message of a flow stopped at <paramref name="stoppedAt"/> on a copy of
+    /// its row read before the stop (<see cref="FlowStore.RunCacheLifetime"/>); messages already running finish.
+    /// </summary>
+    public async Task CopiesExpiredAsync(DateTimeOffset stoppedAt, CancellationToken cancellationToken)
+    {
+        var wait = stoppedAt + FlowStore.RunCacheLifetime - time.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+
     /// <summary>The start operation's work: current_status follows status, and what waited while stopped is sent on.</summary>
     public async Task CompleteStartAsync(string tenantId, string flowId, CancellationToken cancellationToken)
     {
@@ -123,8 +136,11 @@ public sealed class StartFlow(FlowLifecycle lifecycle) : IOperationHandler
     }
 }
 
-/// <summary>FL-6's asynchronous half: current_status follows, unless the flow was started again meanwhile.</summary>
-public sealed class StopFlow(FlowStore flows) : IOperationHandler
+/// <summary>
+/// FL-6's asynchronous half: current_status follows, unless the flow was started again meanwhile — once no instance
+/// can start another of its messages, so <c>inactive</c> means stopped everywhere (docs/decisions/0029).
+/// </summary>
+public sealed class StopFlow(FlowStore flows, FlowLifecycle lifecycle) : IOperationHandler
 {
     public const string KindName = "flow.stop";
 
@@ -132,15 +148,22 @@ public sealed class StopFlow(FlowStore flows) : IOperationHandler
 
     public async Task<JsonObject> RunAsync(OperationContext context, CancellationToken cancellationToken)
     {
-        await context.StepAsync("stop", ct => flows.MutateAsync(context.TenantId, context.Target, f =>
+        await context.StepAsync("stop", async ct =>
         {
-            if (f.Status != FlowStatus.Inactive || f.CurrentStatus == FlowStatus.Inactive)
+            if (await flows.GetAsync(context.TenantId, context.Target, ct) is { Status: FlowStatus.Inactive } stopped)
             {
-                return false;
+                await lifecycle.CopiesExpiredAsync(stopped.Updated, ct);
             }
-            f.CurrentStatus = FlowStatus.Inactive;
-            return true;
-        }, ct), cancellationToken);
+            await flows.MutateAsync(context.TenantId, context.Target, f =>
+            {
+                if (f.Status != FlowStatus.Inactive || f.CurrentStatus == FlowStatus.Inactive)
+                {
+                    return false;
+                }
+                f.CurrentStatus = FlowStatus.Inactive;
+                return true;
+            }, ct);
+        }, cancellationToken);
         return new JsonObject { ["flow_id"] = context.Target, ["status"] = FlowStatus.Inactive };
     }
 }
@@ -212,11 +235,20 @@ public sealed class FlowLogRetention(FlowLogStore logs, ILogger<FlowLogRetention
 /// <summary>Flows stop with their contract (suspension, deletion) and go with their workspace.</summary>
 public sealed class FlowTenancyHooks(FlowStore flows, FlowLifecycle lifecycle) : ITenancyHooks
 {
+    /// <summary>Returns once no instance can start another message of the contract's flows (docs/decisions/0029).</summary>
     public async Task StopContractFlowsAsync(string tenantId, string contractId, CancellationToken cancellationToken)
     {
+        DateTimeOffset? lastStopped = null;
         foreach (var flow in await flows.OfContractAsync(tenantId, contractId, cancellationToken))
         {
-            await lifecycle.StopAsync(tenantId, flow.Id, completely: true, cancellationToken);
+            if (await lifecycle.StopAsync(tenantId, flow.Id, completely: true, cancellationToken) is { } stopped && flow.IsActive)
+            {
+                lastStopped = stopped.Updated;
+            }
+        }
+        if (lastStopped is { } at)
+        {
+            await lifecycle.CopiesExpiredAsync(at, cancellationToken);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure.Data.Tables;
 using Serverless.Functions.Storage;
@@ -6,6 +7,7 @@ namespace Serverless.Functions.IntegrationPlatform.FlowRuntime;
 
 // FlowLogs: PK = "{yyyyMMdd}|{workspaceId}", RK = "{ticks to the end of time:D19}|{id}" → one log record (§4.7 fields).
 //           A day's partition of a workspace reads newest first; retention drops whole days (14 of them are kept).
+//           Records of one partition are written together, up to 100 in one table transaction.
 
 public sealed class FlowLogEntity : TableRow
 {
@@ -40,8 +42,17 @@ public sealed class FlowLogStore(StorageAccount storage, TimeProvider time)
     /// <summary>Names this process in <c>container_id</c>, as elastic.io names the container that ran the step.</summary>
     public static readonly string ContainerId = Environment.MachineName.ToLowerInvariant() + "-" + Environment.ProcessId;
 
-    private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowLogs);
+    /// <summary>A table transaction holds at most 100 entities of one partition.</summary>
+    private const int MaxBatch = 100;
 
+    private readonly TableClient table = storage.Table(StorageLayout.Tables.FlowLogs);
+    private readonly ConcurrentDictionary<string, PendingWrites> pending = new();
+
+    /// <summary>
+    /// Completes once the record is stored. Records of one partition given while a write of it is under way go
+    /// together in the next one (a table transaction), so many steps logging at once cost few storage calls, and a
+    /// lone record costs no wait.
+    /// </summary>
     public Task AddAsync(FlowLogEntity record, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -50,7 +61,64 @@ public sealed class FlowLogStore(StorageAccount storage, TimeProvider time)
         record.Message = record.Message.Length > MaxMessageLength ? record.Message[..MaxMessageLength] + "…" : record.Message;
         record.PartitionKey = Partition(now, record.WorkspaceId);
         record.RowKey = $"{DateTimeOffset.MaxValue.Ticks - now.Ticks:D19}|{Guid.NewGuid():N}";
-        return table.AddEntityAsync(EntitySize.EnsureFits(record), cancellationToken);
+        EntitySize.EnsureFits(record);
+        var writes = pending.GetOrAdd(record.PartitionKey, _ => new PendingWrites());
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool start;
+        lock (writes)
+        {
+            writes.Waiting.Add((record, stored));
+            start = !writes.Writing;
+            writes.Writing = true;
+        }
+        if (start)
+        {
+            _ = WriteAsync(record.PartitionKey, writes);
+        }
+        return stored.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Writes what waits in one partition, a transaction at a time, until nothing does.</summary>
+    private async Task WriteAsync(string partition, PendingWrites writes)
+    {
+        while (true)
+        {
+            List<(FlowLogEntity Record, TaskCompletionSource Stored)> batch;
+            lock (writes)
+            {
+                if (writes.Waiting.Count == 0)
+                {
+                    writes.Writing = false;
+                    pending.TryRemove(new KeyValuePair<string, PendingWrites>(partition, writes));
+                    return;
+                }
+                batch = writes.Waiting.GetRange(0, Math.Min(MaxBatch, writes.Waiting.Count));
+                writes.Waiting.RemoveRange(0, batch.Count);
+            }
+            try
+            {
+                if (batch.Count == 1)
+                {
+                    await table.AddEntityAsync(batch[0].Record, CancellationToken.None);
+                }
+                else
+                {
+                    await table.SubmitTransactionAsync(batch.Select(b => new TableTransactionAction(TableTransactionActionType.Add, b.Record)), CancellationToken.None);
+                }
+                batch.ForEach(b => b.Stored.TrySetResult());
+            }
+            catch (Exception ex)
+            {
+                batch.ForEach(b => b.Stored.TrySetException(ex));
+            }
+        }
+    }
+
+    private sealed class PendingWrites
+    {
+        public List<(FlowLogEntity Record, TaskCompletionSource Stored)> Waiting { get; } = [];
+
+        public bool Writing { get; set; }
     }
 
     /// <summary>Newest first; <c>total</c> counts every match, and <c>hits</c> is the page asked for.</summary>

@@ -57,6 +57,9 @@ public sealed class StepRunner(
 
     public static readonly TimeSpan FirstReboundDelay = TimeSpan.FromSeconds(15);
 
+    /// <summary>How many in-process steps (<see cref="BuiltInComponent.RunsInline"/>) one delivery runs after its own before the next hop is a queue message again.</summary>
+    public const int MaxInlineSteps = 10;
+
     // What a running step reaches through its runner.
     private FlowQueue Queue => queue;
     private FlowCounters Counters => counters;
@@ -65,7 +68,14 @@ public sealed class StepRunner(
     private TimeProvider Time => time;
     private ReplySlots Replies => replies;
 
-    public async Task RunAsync(FlowEntity flow, StepEnvelope envelope, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the message's step, and, in the same delivery, each next step whose component runs in process
+    /// (<see cref="BuiltInComponent.RunsInline"/>), with the same counts, logs, errors and rebounds as if it had come
+    /// by the queue; the first step that does not is enqueued. A failed delivery runs the chain again (docs/decisions/0029).
+    /// </summary>
+    public Task RunAsync(FlowEntity flow, StepEnvelope envelope, CancellationToken cancellationToken) => RunAsync(flow, envelope, 0, cancellationToken);
+
+    private async Task RunAsync(FlowEntity flow, StepEnvelope envelope, int inlined, CancellationToken cancellationToken)
     {
         var graph = await definitions.GetAsync(flow.Id, envelope.Version, cancellationToken);
         if (graph is null || !graph.Nodes.TryGetValue(envelope.StepId, out var node))
@@ -78,13 +88,13 @@ public sealed class StepRunner(
         {
             counters.Add(flow.Id, node.Id, FlowCounters.Kind.ReboundsStarted);
         }
-        var step = new RunningStep(this, flow, graph, node, envelope)
+        var step = new RunningStep(this, flow, graph, node, envelope, inlined)
         {
             FlowId = flow.Id,
             StepId = node.Id,
             ExecId = envelope.ExecId,
             WorkspaceId = flow.WorkspaceId,
-            Snapshot = await snapshots.GetAsync(flow.Id, node.Id, cancellationToken),
+            Snapshot = node.Component.ReadsSnapshot ? await snapshots.GetAsync(flow.Id, node.Id, cancellationToken) : null,
         };
         try
         {
@@ -171,7 +181,7 @@ public sealed class StepRunner(
         }, cancellationToken);
 
     /// <summary>The <see cref="StepContext"/> of one message on one step: each emit is carried out before the next.</summary>
-    private sealed class RunningStep(StepRunner runner, FlowEntity flow, FlowGraph graph, FlowNode node, StepEnvelope envelope) : StepContext
+    private sealed class RunningStep(StepRunner runner, FlowEntity flow, FlowGraph graph, FlowNode node, StepEnvelope envelope, int inlined) : StepContext
     {
         private readonly List<Task> pendingLogs = [];
 
@@ -215,7 +225,7 @@ public sealed class StepRunner(
                 {
                     next["passthrough"] = passthrough.DeepClone();
                 }
-                await runner.Queue.SendAsync(new StepEnvelope
+                var forward = new StepEnvelope
                 {
                     TenantId = flow.TenantId,
                     FlowId = flow.Id,
@@ -226,7 +236,14 @@ public sealed class StepRunner(
                     ParentMessageId = envelope.MessageId,
                     ReplyTo = envelope.ReplyTo,
                     Message = next,
-                });
+                };
+                if (inlined < MaxInlineSteps && graph.Nodes.TryGetValue(edge.Target, out var target) && target.Component.RunsInline)
+                {
+                    runner.Counters.Add(flow.Id, edge.Target, FlowCounters.Kind.Enqueued);
+                    await runner.RunAsync(flow, forward, inlined + 1, CancellationToken.None);
+                    continue;
+                }
+                await runner.Queue.SendAsync(forward);
                 runner.Counters.Add(flow.Id, edge.Target, FlowCounters.Kind.Enqueued);
             }
         }

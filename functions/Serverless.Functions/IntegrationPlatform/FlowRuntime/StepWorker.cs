@@ -14,7 +14,7 @@ public sealed class StepWorker(FlowStore flows, FlowQueue queue, ParkedMessages 
     public async Task HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken)
     {
         var envelope = await queue.ReadAsync(message, cancellationToken);
-        var flow = await flows.GetAsync(envelope.TenantId, envelope.FlowId, cancellationToken);
+        var flow = await flows.GetForRunAsync(envelope.TenantId, envelope.FlowId, cancellationToken);
         if (flow is null)
         {
             logger.LogInformation("Dropped a message of deleted flow {FlowId}", envelope.FlowId);

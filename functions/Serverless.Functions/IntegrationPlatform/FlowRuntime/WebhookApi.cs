@@ -44,7 +44,7 @@ public static class WebhookApi
         CredentialStore credentials, StepRunner runner, FlowCounters counters, ReplySlots replies, IConfiguration configuration, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var flow = await flows.FindAnyTenantAsync(flowId, cancellationToken);
+        var flow = await flows.GetForRunAsync(null, flowId, cancellationToken);
         var graph = flow is { IsActive: true, RunningVersion: { } running } ? await definitions.GetAsync(flow.Id, running, cancellationToken) : null;
         if (flow is null || graph?.Trigger is not { } trigger || trigger.Component.RepoName != "webhook")
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
@@ -10,6 +11,7 @@ namespace Serverless.Functions.IntegrationPlatform.Flows;
 // Flows:         PK = tenantId, RK = flowId → the flow as its API shows it, with the graph and nodes_config as JSON, the
 //                latest version's hash, and the version it runs (RunningVersion) while active.
 // FlowIds:       PK = flowId, RK = "" → TenantId: /hook/{flowId} names no tenant, so webhooks find the flow here.
+//                The runtime reuses a flow row it read for up to FlowStore.RunCacheLifetime (docs/decisions/0029).
 // FlowVersions:  PK = flowId, RK = version hash → an immutable copy of name, description, cron, graph, nodes_config.
 // FlowDrafts:    PK = tenantId, RK = flowId → the flow's one draft.
 // FlowSnapshots: PK = flowId, RK = stepId → the step's snapshot (JSON, at most 5 KB).
@@ -99,9 +101,60 @@ public sealed class FlowIdEntity : TableRow
     public string TenantId { get; set; } = "";
 }
 
-public sealed class FlowStore(StorageAccount storage) : TenantScopedStore<FlowEntity>(storage.Table(StorageLayout.Tables.Flows))
+public sealed class FlowStore(StorageAccount storage, TimeProvider time) : TenantScopedStore<FlowEntity>(storage.Table(StorageLayout.Tables.Flows))
 {
+    /// <summary>
+    /// How long the runtime reuses a flow row it read (webhooks and step messages): a change made in this process is
+    /// seen at once, one made by another instance within this time. A stop's operation waits it out before the flow
+    /// reads <c>current_status: inactive</c> (docs/decisions/0029).
+    /// </summary>
+    public static readonly TimeSpan RunCacheLifetime = TimeSpan.FromSeconds(2);
+
+    private const int MaxCached = 10_000;
     private readonly TableClient ids = storage.Table(StorageLayout.Tables.FlowIds);
+    private readonly ConcurrentDictionary<string, Reading> recent = new();
+    private long changes;
+
+    /// <summary>
+    /// The flow a message or a webhook request runs on: a row read at most <see cref="RunCacheLifetime"/> ago, or read
+    /// now, once for all who ask at the same time. <paramref name="tenantId"/> null finds it whatever its tenant (a
+    /// webhook). The row is shared: read it only.
+    /// </summary>
+    public async Task<FlowEntity?> GetForRunAsync(string? tenantId, string flowId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        if (recent.Count >= MaxCached)
+        {
+            recent.Clear();
+        }
+        var reading = recent.AddOrUpdate(flowId,
+            _ => new Reading(tenantId, flowId, now, this),
+            (_, old) => old.Until > now && !old.Row.Value.IsFaulted ? old : new Reading(tenantId, flowId, now, this));
+        var flow = await reading.Row.Value.WaitAsync(cancellationToken);
+        if (flow is null || Interlocked.Read(ref changes) != reading.Changes)
+        {
+            // Nothing to keep, or a write of this process raced the read, so the copy may be older than the write.
+            recent.TryRemove(new KeyValuePair<string, Reading>(flowId, reading));
+        }
+        return flow is not null && (tenantId is null || flow.TenantId == tenantId) ? flow : null;
+    }
+
+    /// <summary>One read of a flow row, shared by every caller until <see cref="Until"/>.</summary>
+    private sealed class Reading(string? tenantId, string flowId, DateTimeOffset started, FlowStore store)
+    {
+        public long Changes { get; } = Interlocked.Read(ref store.changes);
+
+        public DateTimeOffset Until { get; } = started + RunCacheLifetime;
+
+        public Lazy<Task<FlowEntity?>> Row { get; } = new(() =>
+            tenantId is null ? store.FindAnyTenantAsync(flowId, CancellationToken.None) : store.GetAsync(tenantId, flowId, CancellationToken.None));
+    }
+
+    protected override void Changed(string tenantId, string id)
+    {
+        Interlocked.Increment(ref changes);
+        recent.TryRemove(id, out _);
+    }
 
     /// <summary>The index row first: a crash between the two leaves an index row naming nothing, which lookups ignore.</summary>
     public async Task CreateAsync(FlowEntity flow, CancellationToken cancellationToken = default)
@@ -125,6 +178,7 @@ public sealed class FlowStore(StorageAccount storage) : TenantScopedStore<FlowEn
     {
         await DeleteAsync(flow.TenantId, flow.Id, cancellationToken);
         await ids.DeleteIfExistsAsync(flow.Id, "", cancellationToken);
+        Changed(flow.TenantId, flow.Id);
     }
 
     public Task<IReadOnlyList<FlowEntity>> OfWorkspaceAsync(string tenantId, string workspaceId, CancellationToken cancellationToken = default) =>

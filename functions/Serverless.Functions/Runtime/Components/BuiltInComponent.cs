@@ -41,6 +41,15 @@ public abstract class BuiltInComponent
     /// <summary>The parsed descriptor; callers that change it must clone it first.</summary>
     public JsonObject Descriptor { get; }
 
+    /// <summary>Whether <c>process</c> reads <see cref="StepContext.Snapshot"/>; the runtime reads a step's snapshot only then.</summary>
+    public virtual bool ReadsSnapshot => false;
+
+    /// <summary>
+    /// Whether <c>process</c> is quick work in this process (no outbound call, no script sandbox), so the runtime may
+    /// run it in the delivery of the step before it instead of a queue hop of its own (docs/decisions/0029).
+    /// </summary>
+    public virtual bool RunsInline => false;
+
     public bool HasFunction(string name) =>
         Descriptor["triggers"]?[name] is not null || Descriptor["actions"]?[name] is not null;
 

@@ -11,6 +11,8 @@ namespace Serverless.Functions.Runtime.Components;
 /// </summary>
 public sealed class CodeComponent(CodeSandbox sandbox) : BuiltInComponent("code")
 {
+    public override bool ReadsSnapshot => true;
+
     public override async Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context,
         CancellationToken cancellationToken)
     {

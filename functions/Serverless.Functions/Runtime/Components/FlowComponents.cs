@@ -13,6 +13,8 @@ namespace Serverless.Functions.Runtime.Components;
 /// <summary>The simple trigger: <c>{fireTime, lastPoll}</c> per tick, between its optional start and end times; remembers the tick.</summary>
 public sealed class SimpleTriggerComponent(TimeProvider time) : BuiltInComponent("simple-trigger-component")
 {
+    public override bool ReadsSnapshot => true;
+
     public override async Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -42,6 +44,8 @@ public sealed class TimerComponent(TimeProvider time) : BuiltInComponent("timer"
 /// <summary>The router passes every message on; its edges' conditions route it (§4.4).</summary>
 public sealed class RouterComponent() : BuiltInComponent("router")
 {
+    public override bool RunsInline => true;
+
     public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken) =>
         Task.FromResult<JsonObject?>(new JsonObject { ["body"] = message["body"]?.DeepClone(), ["attachments"] = message["attachments"]?.DeepClone() });
 }
@@ -49,6 +53,8 @@ public sealed class RouterComponent() : BuiltInComponent("router")
 /// <summary>The filter passes a message on when its expression is truthy; with <c>assertion</c>, a falsy one is an error.</summary>
 public sealed class FilterComponent(Jsonata jsonata) : BuiltInComponent("filter")
 {
+    public override bool RunsInline => true;
+
     public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken)
     {
         var expression = Text(cfg, "expression");
@@ -65,6 +71,8 @@ public sealed class FilterComponent(Jsonata jsonata) : BuiltInComponent("filter"
 /// <summary>Request-reply (§4.3.3): answers the webhook's caller with <c>responseBody</c>, then passes the message on.</summary>
 public sealed class RequestReplyComponent() : BuiltInComponent("request-reply")
 {
+    public override bool RunsInline => true;
+
     public override async Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken)
     {
         var body = message["body"] as JsonObject ?? [];
@@ -86,6 +94,8 @@ public sealed class RequestReplyComponent() : BuiltInComponent("request-reply")
 /// <summary>The seed's e-mail step: the mail is written to the step's log, since a flow reaches no mail server.</summary>
 public sealed class EmailComponent() : BuiltInComponent("email")
 {
+    public override bool RunsInline => true;
+
     public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken)
     {
         var body = message["body"] as JsonObject ?? [];
@@ -97,6 +107,8 @@ public sealed class EmailComponent() : BuiltInComponent("email")
 /// <summary>The seed's Petstore demo: the created pet, with an id.</summary>
 public sealed class PetstoreComponent() : BuiltInComponent("petstore")
 {
+    public override bool RunsInline => true;
+
     public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken)
     {
         var body = message["body"] as JsonObject ?? [];

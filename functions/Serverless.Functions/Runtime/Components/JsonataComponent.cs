@@ -10,6 +10,8 @@ namespace Serverless.Functions.Runtime.Components;
 /// </summary>
 public sealed class JsonataComponent(Jsonata jsonata) : BuiltInComponent("jsonata")
 {
+    public override bool RunsInline => true;
+
     public override async Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context,
         CancellationToken cancellationToken)
     {

@@ -6,6 +6,8 @@ namespace Serverless.Functions.Runtime.Components;
 /// <summary>Splitter: <c>reassemble</c>'s metadata depends on its mode and on emitAsArray.</summary>
 public sealed class SplitterComponent(Jsonata jsonata) : BuiltInComponent("splitter")
 {
+    public override bool RunsInline => true;
+
     public override Task<JsonObject?> ProcessAsync(string function, JsonObject message, JsonObject cfg, StepContext context, CancellationToken cancellationToken) =>
         function == "splitOnJsonataExpression"
             ? SplitterProcess.SplitAsync(jsonata, message, cfg, context)
