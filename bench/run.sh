@@ -7,20 +7,22 @@
 #   BENCH_RUNS=5 BENCH_SECONDS=5 bench/run.sh     # more and longer runs (medians of BENCH_RUNS)
 #   bench/run.sh api operations                   # some scenarios only: api operations flow mapper startup spike limits
 #   BENCH_WRITE_README=0 bench/run.sh             # print the table only
+#   bench/run.sh hold                             # start and seed, then wait for Ctrl-C (to attach dotnet-trace)
+# BENCH_OUT (bench/.out), BENCH_AZURITE_PORT (10200, and the next two) and BENCH_APP_PORT (7190, and the next three)
+# move its files and ports; BENCH_SKIP_SETUP=1 with BENCH_CONFIGURATION=Debug uses a build that is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CONFIGURATION=Release
+export CONFIGURATION=${BENCH_CONFIGURATION:-Release}
 [ "${BENCH_SKIP_SETUP:-}" = 1 ] || ./scripts/setup.sh --with-wrk
-# The guard against leftovers: the build must not race the benchmark for the two cores.
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 runs=${BENCH_RUNS:-3} seconds=${BENCH_SECONDS:-2}
-out=bench/.out
+out=${BENCH_OUT:-bench/.out}
 rm -rf "$out" && mkdir -p "$out"
 results=$out/results.jsonl
 : >"$results"
-bin=functions/Serverless.Functions/bin/Release/net10.0
-bench() { dotnet bench/Serverless.Bench/bin/Release/net10.0/Serverless.Bench.dll "$@"; }
+bin=functions/Serverless.Functions/bin/$CONFIGURATION/net10.0
+bench() { dotnet "bench/Serverless.Bench/bin/$CONFIGURATION/net10.0/Serverless.Bench.dll" "$@"; }
 
 # --- processes: every one started here is remembered and stopped on exit --------------------------------------------
 pids=()
@@ -34,11 +36,13 @@ cleanup() {
     sleep 0.1
   done
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-blob=10200 queue=10201 table=10202
+blob=${BENCH_AZURITE_PORT:-10200} queue=$((blob + 1)) table=$((blob + 2))
+port=${BENCH_APP_PORT:-7190}
 node node_modules/azurite/dist/src/azurite.js --silent --inMemoryPersistence --skipApiVersionCheck --loose \
   --blobHost 127.0.0.1 --blobPort $blob --queueHost 127.0.0.1 --queuePort $queue --tableHost 127.0.0.1 --tablePort $table >"$out/azurite.log" 2>&1 &
 pids+=($!)
@@ -98,8 +102,8 @@ wrk_json() {
   wrk -t "$(( $2 < 2 ? 1 : 2 ))" -c "$2" -d "${seconds}s" --timeout 10s -s "bench/wrk/$1.lua" "$3" | grep '^{'
 }
 
-app_url=http://127.0.0.1:7190
-start_app app 7190 "dotnet $bin/Serverless.Functions.dll" "${unlimited[@]}"
+app_url=http://127.0.0.1:$port
+start_app app "$port" "dotnet $bin/Serverless.Functions.dll" "${unlimited[@]}"
 bench seed "$app_url" >"$out/seed.env"
 set -a; . "$out/seed.env"; set +a
 record "{\"scenario\":\"rss\",\"state\":\"idle, after start-up and seeding\",\"mb\":$(rss_mb app)}"
@@ -146,11 +150,11 @@ startup_scenario() {
   for build in release publish; do
     for run in $(seq 1 "$runs"); do
       if [ "$build" = release ]; then
-        start_app startup 7191 "dotnet $bin/Serverless.Functions.dll" "${unlimited[@]}"
+        start_app startup $((port + 1)) "dotnet $bin/Serverless.Functions.dll" "${unlimited[@]}"
       else
-        start_app startup 7191 out/app/bin/Serverless.Functions "${unlimited[@]}"
+        start_app startup $((port + 1)) out/app/bin/Serverless.Functions "${unlimited[@]}"
       fi
-      first=$(until_200 startup http://127.0.0.1:7191/v2/users/me -H "Authorization: $BENCH_ADMIN_BASIC")
+      first=$(until_200 startup "http://127.0.0.1:$((port + 1))/v2/users/me" -H "Authorization: $BENCH_ADMIN_BASIC")
       record "{\"scenario\":\"startup\",\"build\":\"$build\",\"run\":$run,\"root_ms\":$(cat "$out/startup.ready-ms"),\"authenticated_ms\":$first}"
       stop_app startup
     done
@@ -160,11 +164,11 @@ startup_scenario() {
 # --- 6. Issue 12 part 5: the status page's guest reads, cached and uncached side by side at 64 connections ----------
 spike_scenario() {
   local shape run
-  start_app uncached 7192 "dotnet $bin/Serverless.Functions.dll" "${unlimited[@]}" STATUS_PAGE_CACHE=false
+  start_app uncached $((port + 2)) "dotnet $bin/Serverless.Functions.dll" "${unlimited[@]}" STATUS_PAGE_CACHE=false
   for shape in status-html components-guest summary-json; do
     for run in $(seq 1 "$runs"); do
       record "{\"scenario\":\"spike\",\"shape\":\"$shape\",\"side\":\"cached\",\"run\":$run,\"result\":$(wrk_json "$shape" 64 "$app_url")}"
-      record "{\"scenario\":\"spike\",\"shape\":\"$shape\",\"side\":\"uncached\",\"run\":$run,\"result\":$(wrk_json "$shape" 64 http://127.0.0.1:7192)}"
+      record "{\"scenario\":\"spike\",\"shape\":\"$shape\",\"side\":\"uncached\",\"run\":$run,\"result\":$(wrk_json "$shape" 64 "http://127.0.0.1:$((port + 2))")}"
     done
   done
   stop_app uncached
@@ -176,18 +180,18 @@ spike_scenario() {
 # runs through all of its runs, spends its allowance early and is answered 429 for the rest of the minute.
 limits_scenario() {
   local flood run flooder limit_seconds=$((seconds * 2))
-  start_app limits 7193 "dotnet $bin/Serverless.Functions.dll"
+  start_app limits $((port + 3)) "dotnet $bin/Serverless.Functions.dll"
   for run in $(seq 1 "$runs"); do
-    record "{\"scenario\":\"limits\",\"flood\":\"none\",\"run\":$run,\"result\":$(seconds=$limit_seconds wrk_json other-tenant 2 http://127.0.0.1:7193)}"
+    record "{\"scenario\":\"limits\",\"flood\":\"none\",\"run\":$run,\"result\":$(seconds=$limit_seconds wrk_json other-tenant 2 "http://127.0.0.1:$((port + 3))")}"
   done
   for flood in flood-key flood-address; do
-    wrk -t 2 -c 64 -d "$((runs * (limit_seconds + 1) + 2))s" --timeout 10s -s "bench/wrk/$flood.lua" http://127.0.0.1:7193 | grep '^{' >"$out/flood.json" &
+    wrk -t 2 -c 64 -d "$((runs * (limit_seconds + 1) + 2))s" --timeout 10s -s "bench/wrk/$flood.lua" "http://127.0.0.1:$((port + 3))" | grep '^{' >"$out/flood.json" &
     flooder=$!
     sleep 1
     for run in $(seq 1 "$runs"); do
-      record "{\"scenario\":\"limits\",\"flood\":\"$flood\",\"run\":$run,\"result\":$(seconds=$limit_seconds wrk_json other-tenant 2 http://127.0.0.1:7193)}"
+      record "{\"scenario\":\"limits\",\"flood\":\"$flood\",\"run\":$run,\"result\":$(seconds=$limit_seconds wrk_json other-tenant 2 "http://127.0.0.1:$((port + 3))")}"
     done
-    record "{\"scenario\":\"limits\",\"flood\":\"$flood\",\"retry_after\":\"$(retry_after "$flood" http://127.0.0.1:7193)\"}"
+    record "{\"scenario\":\"limits\",\"flood\":\"$flood\",\"retry_after\":\"$(retry_after "$flood" "http://127.0.0.1:$((port + 3))")\"}"
     wait "$flooder"
     record "{\"scenario\":\"limits\",\"flood\":\"$flood\",\"flooder\":$(cat "$out/flood.json")}"
   done
@@ -202,6 +206,14 @@ retry_after() {
   curl -s -o /dev/null -D - "${headers[@]}" "$url" | tr -d '\r' | awk 'NR == 1 { status = $2 } tolower($1) == "retry-after:" { after = $2 } END { print status " " after }'
 }
 
+# --- hold: nothing measured; the app and Azurite stay up until Ctrl-C ---------------------------------------------
+hold_scenario() {
+  echo "bench: holding; app $app_url (pid $(cat "$out/app.pid")), seed in $out/seed.env; Ctrl-C stops everything" >&2
+  sleep infinity &
+  pids+=($!)
+  wait $!
+}
+
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(api operations flow mapper startup spike limits)
 for scenario in "${scenarios[@]}"; do
@@ -209,4 +221,4 @@ for scenario in "${scenarios[@]}"; do
   record "{\"scenario\":\"load\",\"name\":\"$scenario\",\"loadavg\":$(cut -d' ' -f1 /proc/loadavg)}"
   "${scenario}_scenario"
 done
-bench report "$results" "${BENCH_WRITE_README:-1}"
+bench report "$results" "${BENCH_WRITE_README:-1}" "$runs" "$seconds"

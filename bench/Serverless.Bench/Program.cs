@@ -26,10 +26,10 @@ switch (args.FirstOrDefault())
         await FlowThroughput.RunAsync(Api.BaseUrl(args), Api.Env("BOOTSTRAP_ADMIN_API_KEY"), storage, int.Parse(args[2], CultureInfo.InvariantCulture));
         break;
     case "report":
-        Report.Write(args[1], args.Length > 2 && args[2] == "1");
+        Report.Write(args[1], args[2] == "1", args[3], args[4]);
         break;
     default:
-        Console.Error.WriteLine("usage: seed URL | calls PID URL | floor RESULTS SHAPE SECONDS CONNECTIONS... | verify URL | operations URL | flow URL PID | report RESULTS [1]");
+        Console.Error.WriteLine("usage: seed URL | calls PID URL | floor RESULTS SHAPE SECONDS CONNECTIONS... | verify URL | operations URL | flow URL PID | report RESULTS WRITE_README RUNS SECONDS");
         return 2;
 }
 return 0;

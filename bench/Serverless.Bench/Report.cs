@@ -8,18 +8,18 @@ namespace Serverless.Bench;
 /// <summary>
 /// The one table: reads bench/.out/results.jsonl, takes the median of each measurement over its runs, and prints
 /// Markdown with the machine's description; with <c>readme</c>, also replaces what stands between the
-/// <c>bench:results</c> markers in bench/README.md. A target missed is marked ✗.
+/// <c>bench:results</c> markers in bench/README.md (run from the repository's root, as bench/run.sh does). A target missed is marked ✗.
 /// </summary>
 public static class Report
 {
     private const string Start = "<!-- bench:results:start -->";
     private const string End = "<!-- bench:results:end -->";
 
-    public static void Write(string resultsPath, bool readme)
+    public static void Write(string resultsPath, bool readme, string runs, string seconds)
     {
         var rows = File.ReadAllLines(resultsPath).Where(l => l.StartsWith('{')).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         var text = new StringBuilder();
-        Machine(text, rows);
+        Machine(text, rows, runs, seconds);
         Api(text, rows);
         Operations(text, rows);
         Flow(text, rows);
@@ -30,7 +30,7 @@ public static class Report
         Console.Write(text);
         if (readme)
         {
-            var path = Path.Combine(Path.GetDirectoryName(resultsPath)!, "..", "README.md");
+            const string path = "bench/README.md";
             var current = File.ReadAllText(path);
             var from = current.IndexOf(Start, StringComparison.Ordinal);
             var to = current.IndexOf(End, StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public static class Report
         }
     }
 
-    private static void Machine(StringBuilder text, List<JsonObject> rows)
+    private static void Machine(StringBuilder text, List<JsonObject> rows, string runs, string seconds)
     {
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
@@ -55,7 +55,7 @@ public static class Report
             Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `bench/run.sh`: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {memory} GB,
             {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Azurite in memory on the same machine. The
             machine is shared with other work: the 1-minute load average when each scenario started was {loads}.
-            Medians of {Environment.GetEnvironmentVariable("BENCH_RUNS") ?? "3"} runs of {Environment.GetEnvironmentVariable("BENCH_SECONDS") ?? "2"} s where a scenario is timed; milliseconds unless named. ✗ marks a missed target.
+            Medians of {runs} runs of {seconds} s where a scenario is timed; milliseconds unless named. ✗ marks a missed target.
 
 
             """);
