@@ -11,7 +11,7 @@ const root = new URL('..', import.meta.url);
 const wrapperSource = readFileSync(new URL('functions/Serverless.Functions/Runtime/Scripting/moment-wrapper.js', root), 'utf8');
 const momentWrapper = new Function('moment', `${wrapperSource}\nreturn momentWrapper;`)(moment);
 const { input, passthrough, mappings } = JSON.parse(readFileSync(new URL('bench/mapper/mappings.json', root), 'utf8'));
-const iterations = Number(process.env.BENCH_MAPPER_ITERATIONS ?? 20000);
+const iterations = Number(process.env.BENCH_MAPPER_ITERATIONS ?? 5000);
 
 for (const [name, text] of Object.entries(mappings)) {
   const expression = jsonata(text);

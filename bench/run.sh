@@ -139,14 +139,15 @@ flow_scenario() {
 
 # --- 4. Mapper cost: the app's engine and the reference jsonata under Node, the same expressions ------------------
 mapper_scenario() {
-  dotnet bench/Serverless.Bench.Scripting/bin/Release/net10.0/Serverless.Bench.Scripting.dll mapper >>"$results"
+  export BENCH_MAPPER_ITERATIONS=${BENCH_MAPPER_ITERATIONS:-5000}
+  dotnet "bench/Serverless.Bench.Scripting/bin/$CONFIGURATION/net10.0/Serverless.Bench.Scripting.dll" mapper >>"$results"
   node bench/mapper.mjs >>"$results"
 }
 
 # --- 5. Start-up and memory ---------------------------------------------------------------------------------------
 startup_scenario() {
   local build run first
-  [ -x out/app/bin/Serverless.Functions ] || ./scripts/publish.sh >/dev/null
+  [ out/app/bin/Serverless.Functions -nt "$bin/Serverless.Functions.dll" ] || ./scripts/publish.sh >/dev/null
   for build in release publish; do
     for run in $(seq 1 "$runs"); do
       if [ "$build" = release ]; then

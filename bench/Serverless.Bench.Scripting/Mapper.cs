@@ -16,7 +16,7 @@ public static class Mapper
 {
     public static void Run()
     {
-        var iterations = Setting("BENCH_MAPPER_ITERATIONS", 20000);
+        var iterations = Setting("BENCH_MAPPER_ITERATIONS", 5000);
         var growth = Setting("BENCH_MAPPER_GROWTH", 1_000_000);
         var file = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "mappings.json")))!;
         var input = file["input"]!;
