@@ -17,6 +17,7 @@ namespace Serverless.Bench;
 public static class Operations
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
 
     public static async Task RunAsync(Uri baseUrl, string storage)
     {
@@ -60,9 +61,14 @@ public static class Operations
                     }
                     return (elapsed, acceptedAt, n);
                 }
-                if (response.StatusCode != HttpStatusCode.OK || Stopwatch.GetElapsedTime(start) > TimeSpan.FromSeconds(60))
+                if (response.StatusCode != HttpStatusCode.OK)
                 {
                     throw new InvalidOperationException($"poll answered {(int)response.StatusCode} after {Stopwatch.GetElapsedTime(start)}");
+                }
+                if (Stopwatch.GetElapsedTime(start) > GiveUpAfter)
+                {
+                    // Counted as not done (the check line shows it) and timed as what the client waited.
+                    return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, acceptedAt, n);
                 }
                 await Task.Delay(PollEvery);
             }
@@ -98,7 +104,10 @@ public static class Operations
             await Task.Delay(1500);
             var (_, acceptedAt, n) = await OneAsync("/fast");
             total++;
-            pickups.Add(Stopwatch.GetElapsedTime(acceptedAt, upstream.Arrivals[n]).TotalMilliseconds);
+            if (upstream.Arrivals.TryGetValue(n, out var arrived))
+            {
+                pickups.Add(Stopwatch.GetElapsedTime(acceptedAt, arrived).TotalMilliseconds);
+            }
         }
         Print("idle pick-up", 1, [.. pickups.Order()], null);
 

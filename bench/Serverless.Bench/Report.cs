@@ -261,7 +261,7 @@ public static class Report
         text.Append(CultureInfo.InvariantCulture, $"""
             ### 7. Issue 12 part 6: a flood (wrk, 64 connections) from one API key and from one address; another tenant's reads meanwhile
 
-            Target: the flood answered 429 with `Retry-After`; the other tenant's p99 within 1.5× of its unloaded value ({unloaded:0.0} ms; 2 connections, 100 ms apart; 1500 requests a minute per key, `GET /v2/users/me`).
+            Target: the flood answered 429 with `Retry-After`; the other tenant's p99 within 1.5× of its unloaded value ({unloaded:0.0} ms; `GET /v2/users/me`, 2 connections, 250 ms apart). The default limits: 600 a minute per key, and per address for guest reads.
 
             | flood | flooder req/s | flooder non-2xx (429) | a flooder's answer: status, Retry-After (s) | other tenant p50 | p99 | p99 / unloaded | other tenant non-2xx |
             |---|---|---|---|---|---|---|---|
@@ -295,6 +295,10 @@ public static class Report
     /// <summary>The value, with ✗ when it misses its target (at least <paramref name="target"/> when <paramref name="atLeast"/>, else at most).</summary>
     private static string Mark(double value, double target, bool atLeast, string format = "0.00")
     {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return "n/a";
+        }
         var formatted = value.ToString(format, CultureInfo.InvariantCulture) + (format == "0.00" ? "x" : "");
         return double.IsNaN(value) || (atLeast ? value >= target : value <= target) ? formatted : formatted + " ✗";
     }
