@@ -2,10 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
+using Serverless.Bench.Scripting;
 using Serverless.Functions.Runtime.Scripting;
 
 // The script engines alone, in process (no HTTP, no storage): what a mapper, an edge condition and a code step cost
-// per message once warm, one call after another and from several threads at once. bench/run-scripting.sh runs this.
+// per message once warm, one call after another and from several threads at once. bench/run-scripting.sh runs this;
+// with the argument `mapper`, bench/run.sh's mapper scenario (Mapper.cs).
+if (args.FirstOrDefault() == "mapper")
+{
+    Mapper.Run();
+    return;
+}
 var iterations = int.Parse(Environment.GetEnvironmentVariable("BENCH_ITERATIONS") ?? "20000", CultureInfo.InvariantCulture);
 using var jsonata = new Jsonata();
 using var sandbox = new CodeSandbox(new ConfigurationBuilder().Build());

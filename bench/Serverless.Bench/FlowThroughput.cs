@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -15,11 +16,12 @@ namespace Serverless.Bench;
 /// Messages through a running flow, webhook → JSONata mapper → REST request to a local sink, end to end: messages per
 /// second, and the time from the webhook's answer to the sink's receipt. Its floor is the storage calls the runtime
 /// makes for one message (webhook: the flow's index and row, the trigger's snapshot, the enqueue; worker: the
-/// receive, the flow's row, the step's snapshot, the delete), made directly at the same concurrency.
+/// receive, the flow's row, the step's snapshot, the delete), made directly at the same concurrency. Prints a JSON line
+/// with the storage calls per message (counted on the app, receives included) and the app's peak resident memory.
 /// </summary>
 public static class FlowThroughput
 {
-    public static async Task RunAsync(Uri baseUrl, string key, string storage)
+    public static async Task RunAsync(Uri baseUrl, string key, string storage, int pid)
     {
         var messages = int.Parse(Environment.GetEnvironmentVariable("BENCH_FLOW_MESSAGES") ?? "1000", CultureInfo.InvariantCulture);
         const int Concurrency = 16;
@@ -93,34 +95,60 @@ public static class FlowThroughput
         var accepted = new ConcurrentDictionary<int, long>();
         var next = 0;
         var start = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
+        var peakRss = 0L;
+        var calls = await StorageCalls.CountAsync(pid, async () =>
         {
-            int n;
-            while ((n = Interlocked.Increment(ref next)) <= messages)
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
             {
-                var response = await anonymous.PostAsync($"/hook/{flow}", new StringContent("{\"n\":" + n + ",\"customer\":{\"name\":\"Ada\"}}", Encoding.UTF8, "application/json"));
-                response.EnsureSuccessStatusCode();
-                accepted[n] = Stopwatch.GetTimestamp();
+                while (!sampling.IsCancellationRequested)
+                {
+                    peakRss = Math.Max(peakRss, ResidentMegabytes(pid));
+                    await Task.Delay(200, CancellationToken.None);
+                }
+            });
+            await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
+            {
+                int n;
+                while ((n = Interlocked.Increment(ref next)) <= messages)
+                {
+                    var response = await anonymous.PostAsync($"/hook/{flow}", new StringContent("{\"n\":" + n + ",\"customer\":{\"name\":\"Ada\"}}", Encoding.UTF8, "application/json"));
+                    response.EnsureSuccessStatusCode();
+                    accepted[n] = Stopwatch.GetTimestamp();
+                }
+            }));
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
+            while (arrivals.Count < messages && Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(20);
             }
-        }));
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 120;
-        while (arrivals.Count < messages && Stopwatch.GetTimestamp() < deadline)
-        {
-            await Task.Delay(20);
-        }
+            await sampling.CancelAsync();
+            await sampler;
+        }, includeReceives: true);
         var seconds = Stopwatch.GetElapsedTime(start, arrivals.Values.DefaultIfEmpty(Stopwatch.GetTimestamp()).Max()).TotalSeconds;
         var latencies = arrivals.Where(a => accepted.ContainsKey(a.Key)).Select(a => Stopwatch.GetElapsedTime(accepted[a.Key], a.Value).TotalMilliseconds).Order().ToList();
         sink.Stop();
 
         var floor = await FloorAsync(storage, messages, Concurrency);
-        Console.WriteLine();
-        Console.WriteLine($"Flow webhook → mapper → REST request to a local sink, {messages} messages, {Concurrency} concurrent senders:");
-        Console.WriteLine();
-        Console.WriteLine("| scenario | delivered | messages/s | accept→deliver p50 ms | p99 ms | floor messages/s | app / floor |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| webhook → mapper → REST | {arrivals.Count}/{messages} | {arrivals.Count / seconds:0} | {Percentile(latencies, 0.5):0.0} | {Percentile(latencies, 0.99):0.0} | {floor:0} | {arrivals.Count / seconds / floor:0.00}x |"));
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["scenario"] = "flow",
+            ["messages"] = messages,
+            ["delivered"] = arrivals.Count,
+            ["per_second"] = Math.Round(arrivals.Count / seconds, 1),
+            ["p50"] = Percentile(latencies, 0.5),
+            ["p99"] = Percentile(latencies, 0.99),
+            ["floor_per_second"] = Math.Round(floor, 1),
+            ["calls_per_message"] = Math.Round((double)calls.Count / messages, 2),
+            ["calls"] = calls.GroupBy(c => c).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Math.Round((double)g.Count() / messages, 2)),
+        }));
+        Console.WriteLine(JsonSerializer.Serialize(new { scenario = "rss", state = "under the flow load (peak)", mb = peakRss }));
     }
+
+    /// <summary>The resident memory of process <paramref name="pid"/> (Linux /proc), in MB.</summary>
+    public static long ResidentMegabytes(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).FirstOrDefault();
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * p))];
 

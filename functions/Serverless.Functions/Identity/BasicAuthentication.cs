@@ -37,6 +37,7 @@ public sealed class BasicAuthentication(
             return AuthenticateResult.Fail("Unknown email or API key.");
         }
         await users.TouchLastLoginAsync(user, Context.RequestAborted);
+        Caller.RememberUser(Context, user);
         return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(user, SchemeName), SchemeName));
     }
 

@@ -23,6 +23,16 @@ public sealed record Caller(string TenantId, string UserId, string Email, string
 
     public static ValueTask<Caller?> BindAsync(HttpContext context) => ValueTask.FromResult<Caller?>(From(context.User));
 
+    /// <summary>Keeps the user row authentication has just read for the rest of the request.</summary>
+    public static void RememberUser(HttpContext context, UserEntity user) => context.Items[typeof(UserEntity)] = user;
+
+    /// <summary>
+    /// The user row authentication read for this request, when it is this caller's, so that a handler showing the caller
+    /// (<c>GET /v2/users/me</c>) does not read it a second time; null when none was kept.
+    /// </summary>
+    public UserEntity? RememberedUser(HttpContext context) =>
+        context.Items[typeof(UserEntity)] is UserEntity user && user.TenantId == TenantId && user.Id == UserId ? user : null;
+
     public static ClaimsPrincipal ToPrincipal(UserEntity user, string scheme) => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, user.Id),

@@ -43,9 +43,9 @@ public static class UsersApi
 
     /// <summary>US-1: any authenticated user reads themselves.</summary>
     [EndpointId("US-1")]
-    public static async Task<JsonHttpResult<Document>> GetMe(Caller caller, UserStore users, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<Document>> GetMe(HttpContext context, Caller caller, UserStore users, CancellationToken cancellationToken)
     {
-        var user = await users.GetAsync(caller.TenantId, caller.UserId, cancellationToken)
+        var user = caller.RememberedUser(context) ?? await users.GetAsync(caller.TenantId, caller.UserId, cancellationToken)
             ?? throw new ApiException(ApiError.ForStatus(StatusCodes.Status401Unauthorized));
         return JsonApiResults.Ok(Document.Of(ToResource(user)));
     }
