@@ -151,6 +151,7 @@ public sealed class QueuePoller(
     StorageAccount storage,
     QueueSignal signal,
     StartupWork startup,
+    StorageHealth health,
     IConfiguration configuration,
     ILogger<QueuePoller> logger) : BackgroundService
 {
@@ -202,8 +203,12 @@ public sealed class QueuePoller(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(ex, "Polling {Queue} failed; trying again shortly", queue);
-                await Task.Delay(pollInterval, stoppingToken);
+                if (!StorageOutage.IsUnreachable(ex))
+                {
+                    logger.LogError(ex, "Polling {Queue} failed; trying again shortly", queue);
+                }
+                // Unreachable storage was logged once by StorageHealth; the wait grows while it lasts.
+                await health.BackOffAsync(ex, pollInterval, stoppingToken);
             }
         }
     }
