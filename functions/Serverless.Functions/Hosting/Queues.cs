@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Hosting;
@@ -146,6 +148,12 @@ public sealed class QueueDispatcher(IServiceProvider services, IEnumerable<Queue
 /// failure, and moves a message that failed <see cref="QueueDispatcher.MaxDequeueCount"/> times to the poison queue.
 /// It wakes as soon as this process enqueues, and polls as a fallback for work enqueued elsewhere.
 /// </summary>
+/// <remarks>
+/// Like the host's listener, each queue runs up to <c>QUEUE_CONCURRENCY</c> messages at once and receives more as soon
+/// as half of them are done, so one slow message never holds the others back. A received message is hidden for
+/// <c>QUEUE_VISIBILITY_TIMEOUT</c> only, and that is renewed every third of it while its handler works: a process
+/// killed mid-way gives its messages back within that time, not after minutes (docs/decisions/0023).
+/// </remarks>
 public sealed class QueuePoller(
     QueueDispatcher dispatcher,
     StorageAccount storage,
@@ -155,11 +163,13 @@ public sealed class QueuePoller(
     IConfiguration configuration,
     ILogger<QueuePoller> logger) : BackgroundService
 {
-    /// <summary>How long a received message stays hidden; handlers finish well within it, or are redelivered.</summary>
-    private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(5);
+    /// <summary>The most messages one receive call may ask for.</summary>
+    private const int MaxReceive = 32;
 
     private readonly TimeSpan pollInterval = configuration.GetValue("QUEUE_POLL_INTERVAL", TimeSpan.FromSeconds(5));
     private readonly TimeSpan retryDelay = configuration.GetValue("QUEUE_RETRY_DELAY", TimeSpan.FromSeconds(2));
+    private readonly TimeSpan visibility = configuration.GetValue("QUEUE_VISIBILITY_TIMEOUT", TimeSpan.FromSeconds(30));
+    private readonly int concurrency = (int)Settings.PositiveWholeNumber(configuration, "QUEUE_CONCURRENCY", 16, 256);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -170,46 +180,131 @@ public sealed class QueuePoller(
     private async Task PollAsync(string queue, CancellationToken stoppingToken)
     {
         var client = storage.Queue(queue);
-        var poison = storage.Queue(queue + "-poison");
-        while (!stoppingToken.IsCancellationRequested)
+        var running = new ConcurrentDictionary<Task, bool>();
+        var finished = new SemaphoreSlim(0);
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var messages = (await client.ReceiveMessagesAsync(16, Visibility, stoppingToken)).Value;
+                // Take more once half the slots are free, as the host does with newBatchThreshold.
+                while (running.Count > concurrency / 2)
+                {
+                    await finished.WaitAsync(stoppingToken);
+                }
+                QueueMessage[] messages;
+                try
+                {
+                    messages = (await client.ReceiveMessagesAsync(Math.Min(MaxReceive, concurrency - running.Count), visibility, stoppingToken)).Value;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    if (!StorageOutage.IsUnreachable(ex))
+                    {
+                        logger.LogError(ex, "Polling {Queue} failed; trying again shortly", queue);
+                    }
+                    // Unreachable storage was logged once by StorageHealth; the wait grows while it lasts.
+                    await health.BackOffAsync(ex, pollInterval, stoppingToken);
+                    continue;
+                }
                 if (messages.Length == 0)
                 {
                     await signal.WaitAsync(queue, pollInterval, stoppingToken);
                     continue;
                 }
-                await Task.WhenAll(messages.Select(async message =>
+                foreach (var message in messages)
                 {
-                    try
+                    var work = Task.Run(() => ProcessAsync(queue, client, message, stoppingToken), CancellationToken.None);
+                    running[work] = true;
+                    _ = work.ContinueWith(done =>
                     {
-                        await dispatcher.DeliverAsync(queue, message.MessageText, message.DequeueCount, stoppingToken);
-                        await client.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
-                    }
-                    catch (Exception) when (!stoppingToken.IsCancellationRequested && message.DequeueCount >= QueueDispatcher.MaxDequeueCount)
-                    {
-                        await poison.SendMessageAsync(message.MessageText, stoppingToken);
-                        await client.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
-                    }
-                    catch (Exception) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        // Retry after a delay that doubles with each failed delivery.
-                        var delay = retryDelay * Math.Pow(2, message.DequeueCount - 1);
-                        await client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay, cancellationToken: stoppingToken);
-                    }
-                }));
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                if (!StorageOutage.IsUnreachable(ex))
-                {
-                    logger.LogError(ex, "Polling {Queue} failed; trying again shortly", queue);
+                        running.TryRemove(done, out _);
+                        finished.Release();
+                    }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
-                // Unreachable storage was logged once by StorageHealth; the wait grows while it lasts.
-                await health.BackOffAsync(ex, pollInterval, stoppingToken);
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        // Messages still being handled at shutdown stay hidden for at most the visibility timeout, then come back.
+        await Task.WhenAll(running.Keys);
+    }
+
+    private async Task ProcessAsync(string queue, QueueClient client, QueueMessage message, CancellationToken stoppingToken)
+    {
+        var lease = new Lease(message.PopReceipt);
+        Exception? failure = null;
+        using (var handling = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+        {
+            var renewal = RenewAsync(queue, client, message.MessageId, lease, handling.Token);
+            try
+            {
+                await dispatcher.DeliverAsync(queue, message.MessageText, message.DequeueCount, stoppingToken);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            handling.Cancel();
+            await renewal;
+        }
+        if (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        try
+        {
+            if (failure is null)
+            {
+                await client.DeleteMessageAsync(message.MessageId, lease.PopReceipt, stoppingToken);
+            }
+            else if (message.DequeueCount >= QueueDispatcher.MaxDequeueCount)
+            {
+                await storage.Queue(queue + "-poison").SendMessageAsync(message.MessageText, stoppingToken);
+                await client.DeleteMessageAsync(message.MessageId, lease.PopReceipt, stoppingToken);
+            }
+            else
+            {
+                // Retry after a delay that doubles with each failed delivery.
+                var delay = retryDelay * Math.Pow(2, message.DequeueCount - 1);
+                await client.UpdateMessageAsync(message.MessageId, lease.PopReceipt, visibilityTimeout: delay, cancellationToken: stoppingToken);
+            }
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The message comes back when its visibility ends, and handlers are idempotent: nothing is lost.
+            logger.LogWarning(ex, "Settling a message on {Queue} failed; it will be delivered again", queue);
+        }
+    }
+
+    /// <summary>
+    /// Keeps a message hidden while its handler works. The update itself is not cancelled when the handler ends, so
+    /// the pop receipt it returns is always the one the delete uses.
+    /// </summary>
+    private async Task RenewAsync(string queue, QueueClient client, string messageId, Lease lease, CancellationToken handling)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(visibility / 3, handling);
+                var renewed = await client.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: visibility, cancellationToken: CancellationToken.None);
+                lease.PopReceipt = renewed.Value.PopReceipt;
+            }
+        }
+        catch (OperationCanceledException) when (handling.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // The handler goes on; if it outlives the visibility, the message is delivered again (at least once).
+            logger.LogWarning(ex, "Renewing a message's visibility on {Queue} failed", queue);
+        }
+    }
+
+    /// <summary>The current pop receipt of a received message: each visibility update replaces it.</summary>
+    private sealed class Lease(string popReceipt)
+    {
+        public string PopReceipt { get; set; } = popReceipt;
     }
 }
