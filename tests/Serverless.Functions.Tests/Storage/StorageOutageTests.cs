@@ -22,6 +22,15 @@ public sealed class StorageOutageTests
         return (StorageAccount.FromConfiguration(configuration, health), health);
     }
 
+    /// <summary>A port whose handshakes the kernel completes (the backlog) but where nothing ever reads or answers.</summary>
+    private static TcpListener Silent(out int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        return listener;
+    }
+
     [Fact]
     public async Task AClosedPortIsAnOutageThatGivesUpWithinTheBudget()
     {
@@ -40,10 +49,7 @@ public sealed class StorageOutageTests
     [Fact]
     public async Task AServerThatNeverAnswersIsAnOutageOnceEveryTryTimesOut()
     {
-        // The kernel completes the handshake for the backlog; nothing ever reads or answers.
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var silent = Silent(out var port);
         var (account, health) = AccountOn(Azurite.ConnectionString([port, port, port]));
         var watch = Stopwatch.StartNew();
 
@@ -57,9 +63,7 @@ public sealed class StorageOutageTests
     [Fact]
     public async Task ACallItsCallerCancelledIsNotAnOutage()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var silent = Silent(out var port);
         var (account, health) = AccountOn(Azurite.ConnectionString([port, port, port]));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
