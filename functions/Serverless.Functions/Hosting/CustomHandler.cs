@@ -54,7 +54,7 @@ public static class CustomHandler
 
     /// <summary>
     /// The middleware every request passes, in this order: its id first (so every error carries it) and its telemetry tags, then
-    /// errors (so anything later is written in the surface's format), routing, the body cap (which an endpoint may raise), the
+    /// errors (so anything later is written in the surface's format) with unreachable storage as 503, routing, the body cap (which an endpoint may raise), the
     /// start-up gate, authentication, then the rate limits.
     /// </summary>
     public static WebApplication UseApiPipeline(this WebApplication app)
@@ -72,6 +72,7 @@ public static class CustomHandler
             });
         }
         app.UseSurfaceErrors();
+        app.UseStorageOutageAnswers();
         app.UseRouting();
         app.UseRequestBodyLimit();
         app.UseStartupGate();

@@ -159,6 +159,7 @@ public sealed class QueuePoller(
     StorageAccount storage,
     QueueSignal signal,
     StartupWork startup,
+    StorageHealth health,
     IConfiguration configuration,
     ILogger<QueuePoller> logger) : BackgroundService
 {
@@ -197,8 +198,12 @@ public sealed class QueuePoller(
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    logger.LogError(ex, "Polling {Queue} failed; trying again shortly", queue);
-                    await Task.Delay(pollInterval, stoppingToken);
+                    if (!StorageOutage.IsUnreachable(ex))
+                    {
+                        logger.LogError(ex, "Polling {Queue} failed; trying again shortly", queue);
+                    }
+                    // Unreachable storage was logged once by StorageHealth; the wait grows while it lasts.
+                    await health.BackOffAsync(ex, pollInterval, stoppingToken);
                     continue;
                 }
                 if (messages.Length == 0)

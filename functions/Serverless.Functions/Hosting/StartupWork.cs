@@ -1,3 +1,5 @@
+using Serverless.Functions.Storage;
+
 namespace Serverless.Functions.Hosting;
 
 /// <summary>Work that must finish before the API serves requests: creating storage, bootstrapping the first admin.</summary>
@@ -13,7 +15,8 @@ public interface IStartupTask
 /// </summary>
 public sealed class StartupWork(IEnumerable<IStartupTask> tasks, ILogger<StartupWork> logger) : BackgroundService
 {
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    // Short, so that storage coming back is noticed within seconds (docs/decisions/0025-storage-goes-away.md).
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task Ready => ready.Task;
@@ -29,6 +32,14 @@ public sealed class StartupWork(IEnumerable<IStartupTask> tasks, ILogger<Startup
                 {
                     await task.RunAsync(stoppingToken);
                     break;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested && StorageOutage.IsUnreachable(ex))
+                {
+                    // Storage down at start: no stack, just the reason; the process keeps serving 503s until it answers.
+                    logger.LogWarning("Start-up task {Task} cannot reach storage on attempt {Attempt} ({Reason}); retrying in {Delay}",
+                        task.GetType().Name, attempt, StorageOutage.Reason(ex), delay);
+                    await Task.Delay(delay, stoppingToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -67,7 +78,10 @@ public static class StartupWorkRegistration
         return services;
     }
 
-    /// <summary>Holds requests until start-up work is done; only the readiness ping passes, since it touches no storage.</summary>
+    /// <summary>
+    /// Holds requests until start-up work is done; only the readiness ping passes, since it touches no storage. While
+    /// storage is known to be unreachable there is nothing to wait for: the answer is 503 with <c>Retry-After</c> at once.
+    /// </summary>
     public static IApplicationBuilder UseStartupGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var ready = context.RequestServices.GetRequiredService<StartupWork>().Ready;
@@ -75,11 +89,18 @@ public static class StartupWorkRegistration
         {
             try
             {
+                if (!context.RequestServices.GetRequiredService<StorageHealth>().IsReachable)
+                {
+                    throw new TimeoutException();
+                }
                 await ready.WaitAsync(GateTimeout, context.RequestAborted);
             }
             catch (TimeoutException)
             {
-                throw new Errors.ApiException(Errors.ApiError.Unavailable("The service is starting; its storage is not reachable yet."));
+                throw new Errors.ApiException(Errors.ApiError.Unavailable("The service is starting; its storage is not reachable yet."))
+                {
+                    RetryAfter = StorageOutage.RetryAfter,
+                };
             }
         }
         await next(context);

@@ -8,7 +8,8 @@ public static class StorageRegistration
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
         // Read from the built configuration, so test hosts and the Functions host can supply the settings.
-        services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<StorageHealth>();
+        services.AddSingleton(sp => StorageAccount.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageHealth>()));
         services.AddStartupTask<StorageInitializer>();
         return services;
     }

@@ -1,3 +1,5 @@
+using Serverless.Functions.Storage;
+
 namespace Serverless.Functions.Hosting;
 
 /// <summary>A periodic job: a timer function in host mode, a loop in standalone mode.</summary>
@@ -36,6 +38,11 @@ public sealed class TimerScheduler(IServiceProvider services, IEnumerable<TimerT
             try
             {
                 await job.RunAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && StorageOutage.IsUnreachable(ex))
+            {
+                // StorageHealth has logged the outage once; the job tries again on its next tick, no sooner.
+                logger.LogDebug("Timer job {Job} skipped a run: storage unreachable", trigger.Name);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -33,7 +33,8 @@ public sealed class StorageAccount
     /// <summary>Prepended to every table, queue and container name, so tests (or two apps) can share one account.</summary>
     public string NamePrefix { get; }
 
-    public static StorageAccount FromConfiguration(IConfiguration configuration)
+    /// <summary>The clients, from the settings; <paramref name="health"/> is told of every try's outcome (<see cref="StorageOutage"/>).</summary>
+    public static StorageAccount FromConfiguration(IConfiguration configuration, StorageHealth? health = null)
     {
         var prefix = configuration[NamePrefixSetting] ?? "";
         if (prefix.Length > 20 || !prefix.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)) || (prefix.Length > 0 && !char.IsAsciiLetterLower(prefix[0])))
@@ -41,14 +42,17 @@ public sealed class StorageAccount
             throw new InvalidOperationException($"{NamePrefixSetting} must be at most 20 lowercase letters and digits, starting with a letter.");
         }
 
-        // Queue messages are base64, as the Functions queue trigger expects by default.
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        // Queue messages are base64, as the Functions queue trigger expects by default. Every client gives up on
+        // unreachable storage within seconds rather than the SDK's default minutes (StorageOutage).
+        var queueOptions = StorageOutage.Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, health);
+        var tableOptions = StorageOutage.Configure(new TableClientOptions(), health);
+        var blobOptions = StorageOutage.Configure(new BlobClientOptions(), health);
         var connectionString = configuration[ConnectionSetting];
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             return new StorageAccount(
-                new TableServiceClient(connectionString),
-                new BlobServiceClient(connectionString),
+                new TableServiceClient(connectionString, tableOptions),
+                new BlobServiceClient(connectionString, blobOptions),
                 new QueueServiceClient(connectionString, queueOptions),
                 prefix);
         }
@@ -63,13 +67,14 @@ public sealed class StorageAccount
         }
         var clientId = section["clientId"];
         TokenCredential credential = string.IsNullOrWhiteSpace(clientId)
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+            ? new DefaultAzureCredential(StorageOutage.Configure(new DefaultAzureCredentialOptions(), null))
+            : new ManagedIdentityCredential(StorageOutage.Configure(
+                new ManagedIdentityCredentialOptions(ManagedIdentityId.FromUserAssignedClientId(clientId)), null));
         Uri Endpoint(string service) =>
             new(section[$"{service}ServiceUri"] ?? $"https://{accountName}.{service}.core.windows.net");
         return new StorageAccount(
-            new TableServiceClient(Endpoint("table"), credential),
-            new BlobServiceClient(Endpoint("blob"), credential),
+            new TableServiceClient(Endpoint("table"), credential, tableOptions),
+            new BlobServiceClient(Endpoint("blob"), credential, blobOptions),
             new QueueServiceClient(Endpoint("queue"), credential, queueOptions),
             prefix);
     }

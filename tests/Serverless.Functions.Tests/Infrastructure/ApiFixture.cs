@@ -45,9 +45,12 @@ public class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         ? clock
         : throw new InvalidOperationException($"{GetType().Name} runs on the real clock; override {nameof(UsesFakeTime)} to drive it.");
 
+    /// <summary>The storage the app runs on: the shared Azurite, unless a fixture brings its own (<see cref="PrivateAzurite"/>).</summary>
+    protected virtual Task<string> StartStorageAsync() => Azurite.ConnectionStringAsync();
+
     public async Task InitializeAsync()
     {
-        ConnectionString = await Azurite.ConnectionStringAsync();
+        ConnectionString = await StartStorageAsync();
         using var admin = AdminClient();
         // Start-up work (tables, bootstrap) runs in the background; on a loaded machine it can outlast one request's wait.
         var deadline = DateTime.UtcNow.AddSeconds(60);

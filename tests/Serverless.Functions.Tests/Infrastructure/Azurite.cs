@@ -24,35 +24,12 @@ public static class Azurite
     /// </summary>
     private static async Task<string> StartAsync()
     {
-        var azurite = Path.Combine(RepositoryRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
-        if (!File.Exists(azurite))
-        {
-            throw new InvalidOperationException($"Azurite is not installed at {azurite}; run `npm ci` (./test.sh does).");
-        }
         var failures = new List<string>();
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             int[] ports = [FreePort(), FreePort(), FreePort()];
-            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            var start = new ProcessStartInfo("node")
-            {
-                ArgumentList =
-                {
-                    azurite, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
-                    "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
-                    "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
-                    "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(),
-                },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            if (await ListeningAsync(process, ports, TimeSpan.FromSeconds(60)))
+            var (process, output) = await LaunchAsync(ports, ["--inMemoryPersistence"]);
+            if (process is not null)
             {
                 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
                 {
@@ -61,18 +38,55 @@ public static class Azurite
                         process.Kill(entireProcessTree: true);
                     }
                 };
-                return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey + ";" +
-                       $"BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;" +
-                       $"QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;" +
-                       $"TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;";
-            }
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
+                return ConnectionString(ports);
             }
             failures.Add($"attempt {attempt} on ports {string.Join(", ", ports)}: {string.Join(" | ", output)}");
         }
         throw new InvalidOperationException("Azurite did not start: " + string.Join("; ", failures));
+    }
+
+    internal static string ConnectionString(int[] ports) =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey + ";" +
+        $"BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;";
+
+    /// <summary>Azurite listening on the blob, queue and table <paramref name="ports"/> (or null), and what it prints.</summary>
+    internal static async Task<(Process? Process, System.Collections.Concurrent.ConcurrentQueue<string> Output)> LaunchAsync(int[] ports, string[] persistence)
+    {
+        var azurite = Path.Combine(RepositoryRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(azurite))
+        {
+            throw new InvalidOperationException($"Azurite is not installed at {azurite}; run `npm ci` (./test.sh does).");
+        }
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[azurite, "--silent", .. persistence, "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                     "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
+                     "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
+                     "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString()])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (await ListeningAsync(process, ports, TimeSpan.FromSeconds(60)))
+        {
+            return (process, output);
+        }
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        return (null, output);
     }
 
     private static async Task<bool> ListeningAsync(Process process, int[] ports, TimeSpan timeout)
@@ -111,5 +125,66 @@ public static class Azurite
         {
             return false;
         }
+    }
+}
+
+/// <summary>
+/// An Azurite of one test's own, for a test that stops and restarts storage: its data lives in a folder
+/// (<c>--location</c>) rather than in memory, on ports fixed at the first start, so <see cref="StopAsync"/> then
+/// <see cref="StartAsync"/> brings the same account back where the app expects it.
+/// </summary>
+public sealed class PrivateAzurite : IAsyncDisposable
+{
+    private readonly string location = Directory.CreateTempSubdirectory("azurite-").FullName;
+    private readonly int[] ports = [Azurite.FreePort(), Azurite.FreePort(), Azurite.FreePort()];
+    private Process? process;
+    private System.Collections.Concurrent.ConcurrentQueue<string> output = new();
+
+    public string ConnectionString => Azurite.ConnectionString(ports);
+
+    public async Task StartAsync()
+    {
+        var (started, output) = await Azurite.LaunchAsync(ports, ["--location", location, "--disableTelemetry"]);
+        process = started ?? throw new InvalidOperationException($"Azurite did not start on ports {string.Join(", ", ports)}: {string.Join(" | ", output)}");
+        this.output = output;
+    }
+
+    /// <summary>
+    /// Stops it the way an operator does (SIGTERM): it stops listening and writes its data to the folder, which it
+    /// otherwise does every 5 s, so a bare SIGKILL would lose writes it had acknowledged and test Azurite, not the app.
+    /// Once its three services say they are closed the process is killed, rather than waiting on the app's open connections.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (process is null)
+        {
+            return;
+        }
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+        {
+            await term.WaitForExitAsync();
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!process.HasExited && output.Count(line => line.Contains("service successfully closed", StringComparison.Ordinal)) < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+        process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        process?.Dispose();
+        await Task.Run(() => Directory.Delete(location, recursive: true));
     }
 }

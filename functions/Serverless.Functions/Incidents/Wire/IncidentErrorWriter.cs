@@ -56,6 +56,7 @@ public sealed class IncidentErrorWriter : ISurfaceErrorWriter
         422 => "validation_error",
         429 => "too_many_requests",
         502 => "upstream_error",
+        503 => "service_unavailable",
         >= 500 => "internal_error",
         _ => "invalid_request_error",
     };
