@@ -117,7 +117,18 @@ public sealed class CachetInput
     public JsonNode? Raw(string key) => values.GetValueOrDefault(key);
 
     /// <summary>The value as text (trimmed, as Cachet trims every input string), or null when absent or not a scalar.</summary>
-    public string? Text(string key) => Raw(key) is JsonValue value ? Scalar(value)?.Trim() : null;
+    public string? Text(string key)
+    {
+        try
+        {
+            return Raw(key) is JsonValue value ? Scalar(value)?.Trim() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON can still escape half a UTF-16 pair ("\ud800"), which no string can hold.
+            throw new ApiException(ApiError.InvalidField(key, $"The {key} is not valid text."));
+        }
+    }
 
     public static string? Scalar(JsonValue value) => value.GetValueKind() switch
     {

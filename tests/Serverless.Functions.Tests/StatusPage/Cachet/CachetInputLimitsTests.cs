@@ -64,4 +64,14 @@ public sealed class CachetInputLimitsTests(ApiFixture api) : IClassFixture<ApiFi
         var response = await client.PostAsync($"{path}/schedules", body);
         await response.AssertCachetErrorAsync(400);
     }
+
+    [Fact]
+    public async Task AFieldHoldingALoneSurrogateIsRefusedNamingIt()
+    {
+        var (path, _) = await CachetApiTests.NewPageAsync(api);
+        using var client = api.CachetClient();
+        var response = await client.PostAsync($"{path}/metrics", JsonApiAssertions.Json("""{"name":"\ud800","suffix":"ms"}"""));
+        var error = await response.AssertCachetErrorAsync(400);
+        Assert.Contains("name", error.ToJsonString(), StringComparison.Ordinal);
+    }
 }
