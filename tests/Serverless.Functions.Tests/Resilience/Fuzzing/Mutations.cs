@@ -311,7 +311,7 @@ public static class Mutations
 
     /// <summary>Bytes that are not the JSON they claim to be.</summary>
     public static readonly Gen<Mutation> BadJson =
-        from how in Gen.OneOf("truncated", "trailing garbage", "not json", "top-level array", "top-level string", "deep nesting", "duplicate keys",
+        from how in Gen.OneOf("truncated", "trailing garbage", "not json", "top-level array", "top-level string", "deep nesting", "duplicate keys", "nested duplicate keys",
             "byte order mark", "invalid utf-8", "lone surrogate", "comments", "single quotes", "huge number", "NaN")
         select new Mutation($"bad JSON: {how}", r =>
         {
@@ -325,6 +325,9 @@ public static class Mutations
                 "top-level string" => "\"just a string\""u8.ToArray(),
                 "deep nesting" => Encoding.UTF8.GetBytes(new string('[', 5000) + new string(']', 5000)),
                 "duplicate keys" => "{\"name\":\"a\",\"name\":\"b\",\"data\":{},\"data\":{\"type\":1}}"u8.ToArray(),
+                "nested duplicate keys" => Encoding.UTF8.GetBytes(text.Contains("\"attributes\":{", StringComparison.Ordinal)
+                    ? text.Replace("\"attributes\":{", "\"attributes\":{\"name\":\"a\",\"graph\":{\"nodes\":[],\"nodes\":[]},\"name\":\"b\",", StringComparison.Ordinal)
+                    : "{\"fields\":{\"a\":1,\"a\":2},\"meta\":{\"x\":1,\"x\":1},\"tags\":{\"k\":\"v\",\"k\":\"w\"}" + (text.Length > 2 && text[0] == '{' ? "," + text[1..] : "}")),
                 "byte order mark" => [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)],
                 "invalid utf-8" => [.. "{\"name\":\""u8, 0xC3, 0x28, 0xFF, .. "\"}"u8],
                 "lone surrogate" => "{\"name\":\"\\ud800\",\"message\":\"\\udfff\"}"u8.ToArray(),
