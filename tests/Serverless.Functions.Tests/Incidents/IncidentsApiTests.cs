@@ -272,4 +272,12 @@ public sealed class IncidentsApiTests(ApiFixture api) : IClassFixture<ApiFixture
         Assert.Empty(incident["tags"]!.AsObject());
         Assert.Single(incident["logs"]!.AsArray());
     }
+
+    [Fact]
+    public async Task ABodyNamingAFieldTwiceIsABadRequest()
+    {
+        using var s = await SetupAsync();
+        var response = await s.Owner.PutAsync($"/v3/services/{s.ServiceId}", JsonApiAssertions.Json("""{"name":"a","name":"b"}"""));
+        await response.AssertIncidentErrorAsync(400);
+    }
 }

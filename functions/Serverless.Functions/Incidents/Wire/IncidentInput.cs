@@ -31,7 +31,8 @@ public sealed class IncidentInput
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+            // A field named twice is refused here: JsonObject would only find it when first read, and throw.
+            node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {

@@ -25,7 +25,16 @@ public sealed class CachetInput
         }
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException || e is IOException and not BadHttpRequestException)
+            {
+                // A multipart body without its boundaries, or a form past the reader's limits: the client's mistake.
+                throw new ApiException(ApiError.ForStatus(400, "The form body cannot be read.") with { Pointer = "body" });
+            }
             input.AddPairs(form.SelectMany(f => f.Value.Select(v => (f.Key, v ?? ""))));
         }
         else if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -51,11 +60,15 @@ public sealed class CachetInput
         JsonNode? root;
         try
         {
-            root = await JsonNode.ParseAsync(body, cancellationToken: cancellationToken);
+            // A field named twice is refused while parsing: JsonObject would only find it when enumerated, and throw.
+            root = await JsonNode.ParseAsync(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: cancellationToken);
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            throw new ApiException(ApiError.ForStatus(400, "The request cannot be fulfilled due to bad syntax.") with { Pointer = "body" });
+            var detail = e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
+                ? $"The request cannot be fulfilled due to bad syntax: a field is given twice ({Duplicate(e.Message)})."
+                : "The request cannot be fulfilled due to bad syntax.";
+            throw new ApiException(ApiError.ForStatus(400, detail) with { Pointer = "body" });
         }
         if (root is null)
         {
@@ -71,6 +84,10 @@ public sealed class CachetInput
             values[key] = value;
         }
     }
+
+    /// <summary>The property name System.Text.Json quotes in its duplicate-property message.</summary>
+    private static string Duplicate(string message) =>
+        System.Text.RegularExpressions.Regex.Match(message, "'([^']*)'") is { Success: true } match ? match.Groups[1].Value : "a field";
 
     private void AddPairs(IEnumerable<(string Key, string Value)> pairs)
     {
@@ -100,7 +117,18 @@ public sealed class CachetInput
     public JsonNode? Raw(string key) => values.GetValueOrDefault(key);
 
     /// <summary>The value as text (trimmed, as Cachet trims every input string), or null when absent or not a scalar.</summary>
-    public string? Text(string key) => Raw(key) is JsonValue value ? Scalar(value)?.Trim() : null;
+    public string? Text(string key)
+    {
+        try
+        {
+            return Raw(key) is JsonValue value ? Scalar(value)?.Trim() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON can still escape half a UTF-16 pair ("\ud800"), which no string can hold.
+            throw new ApiException(ApiError.InvalidField(key, $"The {key} is not valid text."));
+        }
+    }
 
     public static string? Scalar(JsonValue value) => value.GetValueKind() switch
     {

@@ -43,4 +43,35 @@ public sealed class CachetInputLimitsTests(ApiFixture api) : IClassFixture<ApiFi
         var response = await client.PostAsJsonAsync($"{path}/incidents", new { name = "Outage", status = 1, visible = 1, template = "loud", vars = new { v = new string('x', 15_000) } });
         await response.AssertValidationAsync("The template renders more than 16000 characters.");
     }
+
+    [Fact]
+    public async Task AJsonBodyNamingAFieldTwiceIsABadRequest()
+    {
+        var (path, _) = await CachetApiTests.NewPageAsync(api);
+        using var client = api.CachetClient();
+        var response = await client.PostAsync($"{path}/components", JsonApiAssertions.Json("""{"name":"Web","status":1,"name":"Other"}"""));
+        var error = await response.AssertCachetErrorAsync(400);
+        Assert.Contains("name", error["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMultipartBodyThatDoesNotParseIsABadRequest()
+    {
+        var (path, _) = await CachetApiTests.NewPageAsync(api);
+        using var client = api.CachetClient();
+        using var body = new ByteArrayContent("{}"u8.ToArray());
+        body.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+        var response = await client.PostAsync($"{path}/schedules", body);
+        await response.AssertCachetErrorAsync(400);
+    }
+
+    [Fact]
+    public async Task AFieldHoldingALoneSurrogateIsRefusedNamingIt()
+    {
+        var (path, _) = await CachetApiTests.NewPageAsync(api);
+        using var client = api.CachetClient();
+        var response = await client.PostAsync($"{path}/metrics", JsonApiAssertions.Json("""{"name":"\ud800","suffix":"ms"}"""));
+        var error = await response.AssertCachetErrorAsync(400);
+        Assert.Contains("name", error.ToJsonString(), StringComparison.Ordinal);
+    }
 }
