@@ -46,6 +46,9 @@ public sealed class StatusPageCache(StatusPageVersions versions, IConfiguration 
     /// <summary>One render per key at a time: the others wait for it, then check its version as a hit would.</summary>
     private readonly ConcurrentDictionary<string, Task<Entry?>> rendering = new();
 
+    /// <summary>Per page, the version read under way and the one queued behind it (see <see cref="VersionAsync"/>).</summary>
+    private readonly ConcurrentDictionary<string, Reads> reads = new();
+
     /// <summary>Endpoint metadata of a route group whose GETs are views of one page.</summary>
     public static readonly ViewsMetadata Views = new();
 
@@ -57,6 +60,12 @@ public sealed class StatusPageCache(StatusPageVersions versions, IConfiguration 
     public sealed class NotAViewMetadata;
 
     private sealed record Entry(string PageId, string Version, string ContentType, string? AllowOrigin, byte[] Body, string ETag, DateTimeOffset Expires);
+
+    private sealed class Reads
+    {
+        public TaskCompletionSource<string>? Running;
+        public TaskCompletionSource<string>? Queued;
+    }
 
     /// <summary>What the handler's page lookup tells the request's render: which page, and its version before any read of it.</summary>
     private sealed class Slot
@@ -76,7 +85,7 @@ public sealed class StatusPageCache(StatusPageVersions versions, IConfiguration 
         {
             slot.PageId = page.PageId;
             slot.Private = page.Private;
-            slot.Version = await context.RequestServices.GetRequiredService<StatusPageVersions>().CurrentAsync(page.PageId, context.RequestAborted);
+            slot.Version = await context.RequestServices.GetRequiredService<StatusPageCache>().VersionAsync(page.PageId, context.RequestAborted);
         }
     }
 
@@ -140,7 +149,62 @@ public sealed class StatusPageCache(StatusPageVersions versions, IConfiguration 
 
     /// <summary>The entry, if its page has not been written since it was rendered and it is not too old.</summary>
     private async Task<Entry?> CurrentAsync(Entry? entry, CancellationToken cancellationToken) =>
-        entry is not null && entry.Expires > time.GetUtcNow() && await versions.CurrentAsync(entry.PageId, cancellationToken) == entry.Version ? entry : null;
+        entry is not null && entry.Expires > time.GetUtcNow() && await VersionAsync(entry.PageId, cancellationToken) == entry.Version ? entry : null;
+
+    /// <summary>
+    /// The page's version, from a point read that started after this call: a write finished before the request came is
+    /// in it. Requests for one page share reads: while one is under way, the callers that come wait for the next, which
+    /// starts when it ends; so a spike costs a read per round trip to storage, not one per request.
+    /// </summary>
+    private Task<string> VersionAsync(string pageId, CancellationToken cancellationToken)
+    {
+        var page = reads.GetOrAdd(pageId, _ => new Reads());
+        TaskCompletionSource<string> mine;
+        var start = false;
+        lock (page)
+        {
+            if (page.Running is null)
+            {
+                page.Running = mine = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                start = true;
+            }
+            else
+            {
+                mine = page.Queued ??= new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+        if (start)
+        {
+            _ = ReadAllAsync(pageId, page, mine);
+        }
+        return mine.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Reads for the running waiters, then for the queued ones, until nobody waits.</summary>
+    private async Task ReadAllAsync(string pageId, Reads page, TaskCompletionSource<string> running)
+    {
+        while (true)
+        {
+            try
+            {
+                // Not the caller's token: others wait on this read too.
+                running.SetResult(await versions.CurrentAsync(pageId, CancellationToken.None));
+            }
+            catch (Exception ex)
+            {
+                running.SetException(ex);
+            }
+            lock (page)
+            {
+                (page.Running, page.Queued) = (page.Queued, null);
+                if (page.Running is null)
+                {
+                    return;
+                }
+                running = page.Running;
+            }
+        }
+    }
 
     /// <summary>
     /// Runs the handler into memory. A guest's 200 becomes an entry (kept only when <paramref name="slot"/> learnt a
