@@ -44,6 +44,7 @@ builder.Services.AddIncidents();
 builder.Services.AddApiReference();
 
 var app = builder.Build().UseApiPipeline();
+app.UseStatusPageCache();
 app.MapRootIndex();
 app.MapTriggerFunctions();
 app.MapUsersApi();

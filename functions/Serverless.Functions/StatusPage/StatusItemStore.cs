@@ -202,14 +202,23 @@ public sealed class StatusCounter : TableRow
 
 /// <summary>
 /// The items of every page. A component's status change, by whichever path it comes (the API, an incident, a maintenance
-/// window), is recorded in its <see cref="ComponentHistory"/> by the adds and mutations here.
+/// window), is recorded in its <see cref="ComponentHistory"/> by the adds and mutations here; and every write of an item
+/// the page shows (all but subscribers, subscriptions and webhooks) bumps the page's <see cref="StatusPageVersions"/>
+/// once it is stored, whichever surface or job made it.
 /// </summary>
-public sealed class StatusItemStore(StorageAccount storage, ComponentHistory history)
+public sealed class StatusItemStore(StorageAccount storage, ComponentHistory history, StatusPageVersions versions)
 {
     private readonly TableClient items = storage.Table(StorageLayout.Tables.StatusItems);
     private readonly TableClient points = storage.Table(StorageLayout.Tables.StatusMetricPoints);
 
     private static string Key<T>(int id) where T : IStatusKind => $"{T.Kind}-{id:D10}";
+
+    /// <summary>Subscribers are nobody's view of the page: writing them leaves its version (and cached views) alone.</summary>
+    private Task ShownChangedAsync(string pageId, string rowKey, CancellationToken cancellationToken) =>
+        rowKey.StartsWith(StatusSubscriber.Kind + "-", StringComparison.Ordinal) || rowKey.StartsWith(StatusSubscription.Kind + "-", StringComparison.Ordinal)
+        || rowKey.StartsWith("webhook-", StringComparison.Ordinal)
+            ? Task.CompletedTask
+            : versions.BumpAsync(pageId, cancellationToken);
 
     public async Task<T?> GetAsync<T>(string pageId, int id, CancellationToken cancellationToken = default) where T : StatusItem, IStatusKind, new()
     {
@@ -234,10 +243,11 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
         AddAsync(pageId, item, null, cancellationToken);
 
     /// <summary>As <see cref="AddAsync{T}(string, T, CancellationToken)"/>; a component's first status is recorded for <paramref name="cause"/>.</summary>
-    public Task<T> AddAsync<T>(string pageId, T item, StatusCause? cause, CancellationToken cancellationToken = default)
-        where T : StatusItem, IStatusKind, new() =>
+    public async Task<T> AddAsync<T>(string pageId, T item, StatusCause? cause, CancellationToken cancellationToken = default)
+        where T : StatusItem, IStatusKind, new()
+    {
         // Another writer may take this id first; then take the next one.
-        OptimisticConcurrency.RetryAsync(async () =>
+        var added = await OptimisticConcurrency.RetryAsync(async () =>
         {
             var (counter, action) = await NextAsync(pageId, T.Kind, cancellationToken);
             item.PartitionKey = pageId;
@@ -251,6 +261,9 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
             }
             return item;
         });
+        await ShownChangedAsync(pageId, added.RowKey, cancellationToken);
+        return added;
+    }
 
     /// <summary>Writes the item back if nobody changed it since it was read (Azure answers 412 otherwise).</summary>
     public async Task UpdateAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem
@@ -258,6 +271,7 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
         item.Revision++;
         var response = await items.UpdateEntityAsync(EntitySize.EnsureFits(item), item.ETag, TableUpdateMode.Replace, cancellationToken);
         item.ETag = response.Headers.ETag ?? default;
+        await ShownChangedAsync(item.PartitionKey, item.RowKey, cancellationToken);
     }
 
     /// <summary>
@@ -293,8 +307,11 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
         return item;
     }
 
-    public Task DeleteAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem =>
-        items.DeleteIfExistsAsync(item.PartitionKey, item.RowKey, cancellationToken);
+    public async Task DeleteAsync<T>(T item, CancellationToken cancellationToken = default) where T : StatusItem
+    {
+        await items.DeleteIfExistsAsync(item.PartitionKey, item.RowKey, cancellationToken);
+        await ShownChangedAsync(item.PartitionKey, item.RowKey, cancellationToken);
+    }
 
     public async Task<IReadOnlyList<StatusMetricPoint>> PointsAsync(string pageId, int metricId, DateTimeOffset? since = null,
         CancellationToken cancellationToken = default)
@@ -337,6 +354,7 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
         point.RowKey = $"{point.Id:D10}";
         var response = await points.AddEntityAsync(point, cancellationToken);
         point.ETag = response.Headers.ETag ?? default;
+        await versions.BumpAsync(pageId, cancellationToken);
         return point;
     }
 
@@ -344,10 +362,14 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
     {
         var response = await points.UpdateEntityAsync(point, point.ETag, TableUpdateMode.Replace, cancellationToken);
         point.ETag = response.Headers.ETag ?? default;
+        await versions.BumpAsync(PageOf(point), cancellationToken);
     }
 
-    public Task DeletePointAsync(StatusMetricPoint point, CancellationToken cancellationToken = default) =>
-        points.DeleteIfExistsAsync(point.PartitionKey, point.RowKey, cancellationToken);
+    public async Task DeletePointAsync(StatusMetricPoint point, CancellationToken cancellationToken = default)
+    {
+        await points.DeleteIfExistsAsync(point.PartitionKey, point.RowKey, cancellationToken);
+        await versions.BumpAsync(PageOf(point), cancellationToken);
+    }
 
     /// <summary>Deletes a metric's points in batches of one partition, as a metric's deletion takes them with it.</summary>
     public async Task DeletePointsAsync(string pageId, int metricId, CancellationToken cancellationToken = default)
@@ -357,6 +379,7 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
         {
             await points.SubmitTransactionAsync(batch.Select(p => new TableTransactionAction(TableTransactionActionType.Delete, p, ETag.All)), cancellationToken);
         }
+        await versions.BumpAsync(pageId, cancellationToken);
     }
 
     /// <summary>Deletes every item and point of a page, as a deleted page takes its contents with it.</summary>
@@ -372,6 +395,7 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
             await items.SubmitTransactionAsync(batch.Select(p => new TableTransactionAction(TableTransactionActionType.Delete, p, ETag.All)), cancellationToken);
         }
         await history.DeletePageAsync(pageId, cancellationToken);
+        await versions.BumpAsync(pageId, cancellationToken);
     }
 
     private Task<int> TakeIdAsync(string pageId, string kind, CancellationToken cancellationToken) =>
@@ -383,6 +407,8 @@ public sealed class StatusItemStore(StorageAccount storage, ComponentHistory his
         });
 
     private static string PointPartition(string pageId, int metricId) => $"{pageId}-{metricId:D10}";
+
+    private static string PageOf(StatusMetricPoint point) => point.PartitionKey[..point.PartitionKey.LastIndexOf('-')];
 
     private async Task<(StatusCounter Counter, TableTransactionAction Action)> NextAsync(string pageId, string kind, CancellationToken cancellationToken)
     {

@@ -33,11 +33,12 @@ public static class StatusPageHtml
         page.MapGet("/components/{id}/shield", Shield);
         page.MapGet("/metrics/{id}", MetricData);
         page.MapGet("/feed.atom", Feed);
-        page.MapGet("/subscribe", SubscribeForm);
+        // A subscriber's pages are theirs, and verifying writes: never kept by the output cache.
+        page.MapGet("/subscribe", SubscribeForm).WithMetadata(StatusPageCache.NotAView);
         page.MapPost("/subscribe", Subscribe).DisableAntiforgery();
         page.MapPost("/subscribe/webhook", SubscribeWebhook).DisableAntiforgery();
-        page.MapGet("/subscribe/verify/{code}", Verify);
-        page.MapGet("/unsubscribe/{code}", UnsubscribeForm);
+        page.MapGet("/subscribe/verify/{code}", Verify).WithMetadata(StatusPageCache.NotAView);
+        page.MapGet("/unsubscribe/{code}", UnsubscribeForm).WithMetadata(StatusPageCache.NotAView);
         page.MapPost("/unsubscribe/{code}", Unsubscribe).DisableAntiforgery();
         return page;
     }
@@ -52,6 +53,7 @@ public static class StatusPageHtml
             // The error writer asks a browser for the e-mail and key (Basic), as Cachet's always_authenticate sends to its login.
             throw new ApiException(ApiError.ForStatus(401, "This status page is private: sign in with your e-mail and API key."));
         }
+        await StatusPageCache.PageFoundAsync(context, page);
         var time = context.RequestServices.GetRequiredService<TimeProvider>();
         if (page.Private)
         {

@@ -14,6 +14,8 @@ public static class StatusPageRegistration
         services.AddSurfaceErrorWriter<CachetErrorWriter>();
         services.AddApiSurface(ApiSurface);
         CachetTokenAuthentication.AddCachetAuthentication(services);
+        services.AddSingleton<StatusPageVersions>();
+        services.AddSingleton<StatusPageCache>();
         services.AddSingleton<StatusPageStore>();
         services.AddSingleton<ComponentHistory>();
         services.AddSingleton<StatusItemStore>();
@@ -74,6 +76,8 @@ public static class StatusPageRegistration
                 return await next(context);
             });
             api.WithTags("StatusPage");
+            // Guests' GETs are views of the page, served from the output cache while the page is unchanged.
+            api.WithMetadata(StatusPageCache.Views);
             api.MapStatusGeneral();
             api.MapStatusComponents();
             api.MapStatusGroups();
@@ -100,10 +104,12 @@ public static class StatusPageRegistration
                 return await next(context);
             });
             json.WithTags("StatusPage");
+            json.WithMetadata(StatusPageCache.Views);
             json.MapStatuspageApi();
         }
         // The HTML reads a key too (Basic email:apikey, which a browser asks for), for private pages.
-        app.MapFunctionGroup("Status", "/status").RequireAuthorization(CachetTokenAuthentication.Policy).MapStatusPageHtml();
-        app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").RequireAuthorization(CachetTokenAuthentication.Policy).MapStatusPageHtml();
+        app.MapFunctionGroup("Status", "/status").RequireAuthorization(CachetTokenAuthentication.Policy).WithMetadata(StatusPageCache.Views).MapStatusPageHtml();
+        app.MapFunctionGroup("Pages", "/pages").MapGroup("/{slug}").RequireAuthorization(CachetTokenAuthentication.Policy).WithMetadata(StatusPageCache.Views)
+            .MapStatusPageHtml();
     }
 }

@@ -49,7 +49,8 @@ public sealed class StatusPageEntity : TableRow
         TimeZone.Length > 0 && TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 }
 
-public sealed class StatusPageStore(StorageAccount storage)
+/// <summary>The pages; a change to one (its name, slug, branding, privacy, or its deletion) bumps its <see cref="StatusPageVersions"/>.</summary>
+public sealed class StatusPageStore(StorageAccount storage, StatusPageVersions versions)
 {
     public const string DefaultSlug = "default";
 
@@ -96,12 +97,14 @@ public sealed class StatusPageStore(StorageAccount storage)
         if (slug == page.Slug)
         {
             await table.UpdateEntityAsync(EntitySize.EnsureFits(page), page.ETag, TableUpdateMode.Replace, cancellationToken);
+            await versions.BumpAsync(page.PageId, cancellationToken);
             return true;
         }
         var moved = EntitySize.EnsureFits(page.WithSlug(slug));
         try
         {
             await table.SubmitTransactionAsync([new(TableTransactionActionType.Delete, page, page.ETag), new(TableTransactionActionType.Add, moved)], cancellationToken);
+            await versions.BumpAsync(page.PageId, cancellationToken);
             return true;
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
@@ -110,8 +113,11 @@ public sealed class StatusPageStore(StorageAccount storage)
         }
     }
 
-    public Task DeleteAsync(StatusPageEntity page, CancellationToken cancellationToken = default) =>
-        table.DeleteEntityAsync(page.PartitionKey, page.RowKey, page.ETag, cancellationToken);
+    public async Task DeleteAsync(StatusPageEntity page, CancellationToken cancellationToken = default)
+    {
+        await table.DeleteEntityAsync(page.PartitionKey, page.RowKey, page.ETag, cancellationToken);
+        await versions.BumpAsync(page.PageId, cancellationToken);
+    }
 
     /// <summary>Lowercase letters, digits and single hyphens, as a URL path segment wants.</summary>
     public static bool IsSlug(string slug) =>

@@ -29,6 +29,7 @@ public static class StorageLayout
         public const string StatusMetricPoints = "StatusMetricPoints";
         public const string StatusNotifications = "StatusNotifications";
         public const string StatusUptime = "StatusUptime";
+        public const string StatusPageVersions = "StatusPageVersions";
         public const string UploadQuotas = "UploadQuotas";
         public const string Flows = "Flows";
         public const string FlowIds = "FlowIds";
@@ -56,7 +57,7 @@ public static class StorageLayout
         [
             Tenants, Users, UserEmails, ApiKeys, Contracts, Workspaces, Memberships, Operations, ComponentEnv, Credentials, AuthClients, AuthSecrets,
             SshKeys, DataSamples, Teams, ComponentRepos, StatusPages, StatusItems, StatusMetricPoints, StatusNotifications,
-            UploadQuotas, StatusUptime, Flows, FlowIds, FlowVersions, FlowDrafts, FlowSnapshots, FlowSchedules, FlowCounters, FlowLogs, FlowErrors,
+            UploadQuotas, StatusUptime, StatusPageVersions, Flows, FlowIds, FlowVersions, FlowDrafts, FlowSnapshots, FlowSchedules, FlowCounters, FlowLogs, FlowErrors,
             FlowParked, FlowTicks, FlowReplies,
             RefreshTokens, IncidentServices, Incidents, AlertRequests, IncidentNotes, CommunicationCards, Postmortems, IncidentTeams, PublicMessages,
         ];

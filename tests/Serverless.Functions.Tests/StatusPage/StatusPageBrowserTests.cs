@@ -49,6 +49,23 @@ public sealed class StatusPageBrowserTests(KestrelApiFixture api) : IClassFixtur
     }
 
     [Fact]
+    public async Task AVisitorSeesAComponentsNewStatusOnTheNextVisitThoughTheLastOneWasCached()
+    {
+        var slug = "spike-" + Guid.NewGuid().ToString("N")[..8];
+        var (path, _) = await CachetApiTests.NewPageAsync(api, slug);
+        using var client = api.CachetClient();
+        var checkout = await client.PostDataAsync($"{path}/components", new { name = "Checkout", status = 1 });
+        var before = await Browser.VisitAsync(api.UrlOf($"/pages/{slug}"), "status-page-before-write", new BrowserOptions());
+        Assert.Contains("Checkout", before.Text);
+        Assert.DoesNotContain("Major Outage", before.Text);
+
+        (await client.PutAsJsonAsync($"{path}/components/{checkout.Id()}", new { status = 4 })).EnsureSuccessStatusCode();
+        var after = await Browser.VisitAsync(api.UrlOf($"/pages/{slug}"), "status-page-after-write", new BrowserOptions());
+        Assert.Equal(200, after.Status);
+        Assert.Contains("Major Outage", after.Text);
+    }
+
+    [Fact]
     public async Task ChoosingAnotherChartViewShowsThatView()
     {
         using var client = api.CachetClient();

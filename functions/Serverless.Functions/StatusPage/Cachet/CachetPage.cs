@@ -59,6 +59,7 @@ public sealed class CachetPage
             throw Unauthorized(); // a private page's reads need a key too
         }
         var clock = CachetClock.From(request, services.GetRequiredService<TimeProvider>());
+        await StatusPageCache.PageFoundAsync(context, page);
         return new CachetPage(page, user, clock, PublicUrl(request, page));
     }
 

@@ -22,7 +22,7 @@ public static class StatusGeneralApi
         api.MapGet("/status", GetStatus);
     }
 
-    /// <summary>G-3, cacheable for 30 seconds (Cachet's header puts an epoch in max-age).</summary>
+    /// <summary>G-3; <see cref="StatusPageCache"/> sets the Cache-Control of guest and keyed reads over the one here.</summary>
     [EndpointId("G-3")]
     public static async Task<JsonHttpResult<JsonObject>> GetStatus(CachetPage page, HttpResponse response, StatusItemStore store, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ public static class StatusSubscribersApi
 {
     public static void MapStatusSubscribers(this RouteGroupBuilder api)
     {
-        api.MapGet("/subscribers", ListSubscribers);
+        api.MapGet("/subscribers", ListSubscribers).WithMetadata(StatusPageCache.NotAView);
         api.MapPost("/subscribers", CreateSubscriber);
         api.MapDelete("/subscribers/{id}", DeleteSubscriber);
         api.MapDelete("/subscriptions/{id}", DeleteSubscription);

@@ -14,7 +14,7 @@ public static class StatusWebhooksApi
 {
     public static void MapStatusWebhooks(this RouteGroupBuilder api)
     {
-        api.MapGet("/subscribers/webhooks", ListWebhooks);
+        api.MapGet("/subscribers/webhooks", ListWebhooks).WithMetadata(StatusPageCache.NotAView);
         api.MapPost("/subscribers/webhooks", CreateWebhook);
         api.MapDelete("/subscribers/webhooks/{id}", DeleteWebhook);
     }

@@ -8,7 +8,8 @@ namespace Serverless.Functions.StatusPage.Statuspage;
 /// <summary>
 /// Atlassian Statuspage's public API (SP-1..SP-8, v2), which status aggregators, dashboards and chat integrations read:
 /// at <c>/api/v2/*.json</c> for the default page (where a tool given the page's base URL looks) and at
-/// <c>/pages/{slug}/api/v2/*.json</c> for every page. Public, CORS open for GET, cacheable for 30 seconds
+/// <c>/pages/{slug}/api/v2/*.json</c> for every page. Public, CORS open for GET, cacheable as every guest view of a page is
+/// (<see cref="StatusPageCache"/>, which sets the Cache-Control of guest and keyed reads alike over the one here)
 /// (docs/decisions/0018-statuspage-json.md).
 /// </summary>
 public static class StatuspageApi

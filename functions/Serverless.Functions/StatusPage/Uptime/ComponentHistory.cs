@@ -84,7 +84,7 @@ public sealed record StatusCause(string Cause, string? By, bool Maintenance = fa
 }
 
 /// <summary>The uptime history of components (docs/decisions/0017-uptime-history.md).</summary>
-public sealed class ComponentHistory(StorageAccount storage)
+public sealed class ComponentHistory(StorageAccount storage, StatusPageVersions versions)
 {
     /// <summary>How far back the bars look; older day rows stay as a record but are never read for a page.</summary>
     public const int Days = 90;
@@ -100,9 +100,10 @@ public sealed class ComponentHistory(StorageAccount storage)
     /// status recorded is the component's as read after the state, so of racing writers' records the last to commit
     /// holds the status the component really has, whatever order they commit in.
     /// </summary>
-    public Task RecordAsync(string pageId, int componentId, int to, DateTimeOffset at, StatusCause cause, CancellationToken cancellationToken = default,
-        Func<CancellationToken, Task<int?>>? currentStatus = null) =>
-        OptimisticConcurrency.RetryAsync(async () =>
+    public async Task RecordAsync(string pageId, int componentId, int to, DateTimeOffset at, StatusCause cause, CancellationToken cancellationToken = default,
+        Func<CancellationToken, Task<int?>>? currentStatus = null)
+    {
+        var recorded = await OptimisticConcurrency.RetryAsync(async () =>
         {
             var partition = Partition(pageId, componentId);
             var found = await table.GetEntityIfExistsAsync<ComponentState>(partition, ComponentState.Key, cancellationToken: cancellationToken);
@@ -117,7 +118,7 @@ public sealed class ComponentHistory(StorageAccount storage)
                 var state = found.Value!;
                 if (state.Status == to && state.Maintenance == maintenance)
                 {
-                    return;
+                    return false;
                 }
                 // Clocks and callers may give a time before the last change: the interval is then empty.
                 var from = state.Since;
@@ -156,7 +157,14 @@ public sealed class ComponentHistory(StorageAccount storage)
                 actions.Add(new(TableTransactionActionType.Add, Change(partition, 0, to, at, cause, maintenance)));
             }
             await table.SubmitTransactionAsync(actions, cancellationToken);
+            return true;
         });
+        if (recorded)
+        {
+            // The bars read these rows: the page's cached views are out of date.
+            await versions.BumpAsync(pageId, cancellationToken);
+        }
+    }
 
     private static ComponentChange Change(string partition, int from, int to, DateTimeOffset at, StatusCause cause, bool maintenance) => new()
     {

@@ -29,7 +29,7 @@ public sealed class CachetApiTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("2.4.1", version["data"]!.GetValue<string>());
         Assert.False(version["meta"]!["latest"]!["prelease"]!.GetValue<bool>());
         var status = await guest.GetAsync("/api/v1/status");
-        Assert.Equal("public, max-age=30", status.Headers.CacheControl!.ToString());
+        Assert.Equal("public, max-age=5, stale-while-revalidate=15", status.Headers.CacheControl!.ToString());
         Assert.Equal("success", (await status.ReadJsonAsync())["data"]!["status"]!.GetValue<string>());
     }
 
