@@ -57,7 +57,17 @@ public static class NotesApi
             PartitionKey = incident.Id, RowKey = Ids.New(time), TenantId = caller.TenantId, UserId = caller.UserId, Message = message,
             Attachments = JsonSerializer.Serialize(attachments, AppJson.Default.ListString), Created = now, Updated = now,
         }, cancellationToken);
-        await incidents.MutateAsync(caller.TenantId, incident.Id, i => IncidentActions.Record(i, "notes_added", now, caller.UserId, time), cancellationToken);
+        try
+        {
+            await incidents.MutateAsync(caller.TenantId, incident.Id, i => IncidentActions.Record(i, "notes_added", now, caller.UserId, time), cancellationToken);
+        }
+        catch (Exception)
+        {
+            // A note the timeline does not show is half a write: take it back before the caller hears of the failure.
+            // If storage is gone altogether this fails too, and the note stays.
+            await notes.DeleteAsync(note, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+            throw;
+        }
         return IncidentResults.Data(await ToViewAsync(note, users, cancellationToken), StatusCodes.Status201Created);
     }
 

