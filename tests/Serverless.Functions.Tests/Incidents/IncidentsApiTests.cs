@@ -280,4 +280,13 @@ public sealed class IncidentsApiTests(ApiFixture api) : IClassFixture<ApiFixture
         var response = await s.Owner.PutAsync($"/v3/services/{s.ServiceId}", JsonApiAssertions.Json("""{"name":"a","name":"b"}"""));
         await response.AssertIncidentErrorAsync(400);
     }
+
+    [Fact]
+    public async Task AFieldHoldingALoneSurrogateIsRefusedNamingIt()
+    {
+        using var s = await SetupAsync();
+        var response = await s.Owner.PutAsync($"/v3/services/{s.ServiceId}", JsonApiAssertions.Json("""{"name":"\ud800","message":"\udfff"}"""));
+        var error = await response.AssertIncidentErrorAsync(422);
+        Assert.Contains("name", error.ToJsonString(), StringComparison.Ordinal);
+    }
 }

@@ -48,7 +48,7 @@ public static partial class FuzzOracle
     }
 
     /// <summary>Which error writer owns a path, as <c>SurfaceErrors</c> picks it (the incident surface's nested paths first).</summary>
-    public static string SurfaceOf(string path) => path switch
+    public static string SurfaceOf(string path) => Routed(path) switch
     {
         _ when Under(path, "/oauth") || Under(path, "/v3") || Under(path, "/v2/incidents") || Under(path, "/v2/organizations") => "incidents",
         _ when Under(path, "/api/v1") || Under(path, "/api/v2") || path.Split('/') is [_, "pages", _, "api", "v1" or "v2", ..] => "cachet",
@@ -56,6 +56,33 @@ public static partial class FuzzOracle
         _ when Under(path, "/hook") => "webhook",
         _ => "jsonapi",
     };
+
+    /// <summary>
+    /// The path as Kestrel routes it, its "." and ".." segments removed (RFC 3986 5.2.4): <c>/pages/./api/v1/x</c> is
+    /// page "api"'s HTML, not a page's JSON API.
+    /// </summary>
+    private static string Routed(string path)
+    {
+        var segments = new List<string>();
+        foreach (var segment in path.Split('/').Skip(1))
+        {
+            switch (segment.Replace("%2e", ".", StringComparison.OrdinalIgnoreCase))
+            {
+                case ".":
+                    break;
+                case "..":
+                    if (segments.Count > 0)
+                    {
+                        segments.RemoveAt(segments.Count - 1);
+                    }
+                    break;
+                default:
+                    segments.Add(segment);
+                    break;
+            }
+        }
+        return "/" + string.Join('/', segments);
+    }
 
     private static bool Under(string path, string prefix) =>
         path.Equals(prefix, StringComparison.OrdinalIgnoreCase) || path.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase);
