@@ -48,12 +48,12 @@ public static partial class FuzzOracle
     }
 
     /// <summary>Which error writer owns a path, as <c>SurfaceErrors</c> picks it (the incident surface's nested paths first).</summary>
-    public static string SurfaceOf(string path) => Routed(path) switch
+    public static string SurfaceOf(string requested) => Routed(requested) switch
     {
-        _ when Under(path, "/oauth") || Under(path, "/v3") || Under(path, "/v2/incidents") || Under(path, "/v2/organizations") => "incidents",
-        _ when Under(path, "/api/v1") || Under(path, "/api/v2") || path.Split('/') is [_, "pages", _, "api", "v1" or "v2", ..] => "cachet",
-        _ when Under(path, "/status") || Under(path, "/pages") => "html",
-        _ when Under(path, "/hook") => "webhook",
+        var path when Under(path, "/oauth") || Under(path, "/v3") || Under(path, "/v2/incidents") || Under(path, "/v2/organizations") => "incidents",
+        var path when Under(path, "/api/v1") || Under(path, "/api/v2") || path.Split('/') is [_, "pages", _, "api", "v1" or "v2", ..] => "cachet",
+        var path when Under(path, "/status") || Under(path, "/pages") => "html",
+        var path when Under(path, "/hook") => "webhook",
         _ => "jsonapi",
     };
 
