@@ -42,52 +42,11 @@ public sealed class IncidentInput
         {
             throw new ApiException(ApiError.ForStatus(StatusCodes.Status400BadRequest, "The body must be a JSON object.") with { Code = "invalid_json" });
         }
-        if (BrokenText(body, "") is { } field)
+        if (UnpairedSurrogates.FirstIn(body) is { } field)
         {
             throw new ApiException(Invalid(field, $"'{field}' is not valid text."));
         }
         return new IncidentInput(body);
-    }
-
-    /// <summary>
-    /// The first field whose name or text escapes half a UTF-16 pair (<c>"\ud800"</c>): valid JSON, but no string can hold
-    /// it, so every later read of it would throw. Checked once here rather than at each read.
-    /// </summary>
-    private static string? BrokenText(JsonNode? node, string path)
-    {
-        try
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    foreach (var (name, child) in o)
-                    {
-                        if (BrokenText(child, path.Length == 0 ? name : $"{path}.{name}") is { } inner)
-                        {
-                            return inner;
-                        }
-                    }
-                    return null;
-                case JsonArray a:
-                    for (var i = 0; i < a.Count; i++)
-                    {
-                        if (BrokenText(a[i], $"{path}.{i}") is { } inner)
-                        {
-                            return inner;
-                        }
-                    }
-                    return null;
-                case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                    _ = v.GetValue<string>();
-                    return null;
-                default:
-                    return null;
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            return path.Length == 0 ? "body" : path;
-        }
     }
 
     public static ApiError Invalid(string field, string message) =>

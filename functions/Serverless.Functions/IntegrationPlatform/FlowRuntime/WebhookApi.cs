@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.WebUtilities;
+using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.IntegrationPlatform.Credentials;
@@ -249,7 +250,9 @@ public static class WebhookApi
         var text = Encoding.UTF8.GetString(raw);
         if (media.EndsWith("json", StringComparison.Ordinal))
         {
-            return JsonNode.Parse(text) as JsonObject ?? [];
+            // A field named twice, or half a UTF-16 pair, parses but throws when the message is built: refused as a bad body.
+            var json = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject ?? [];
+            return UnpairedSurrogates.FirstIn(json) is { } field ? throw new FormatException($"'{field}' is not valid text.") : json;
         }
         if (media == "application/x-www-form-urlencoded")
         {

@@ -38,4 +38,20 @@ public sealed class WebhookLimitsTests(WebhookLimitsTests.Fixture api) : IClassF
         Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) > 0);
         Assert.Contains("webhook requests", (await limited.Content.ReadAsStringAsync()), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("""{"name":"a","name":"b"}""")]
+    [InlineData("""{"name":"\ud800"}""")]
+    public async Task ABodyNamingAFieldTwiceOrHoldingHalfAUtf16PairIsABadRequest(string body)
+    {
+        var s = await FlowSetup.CreateAsync(api);
+        var id = await s.CreateFlowAsync(Graph([Node("step_1", "components/webhook:receive", new { auth = new { type = "NO_AUTH" } }), Node("step_2", "components/router:route")],
+            [Edge("step_1", "step_2")]));
+        await s.StartAsync(id);
+        using var anonymous = api.AnonymousClient();
+        var response = await anonymous.PostAsync($"/hook/{id}", Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{response.StatusCode}: {text}");
+        Assert.Contains("\"error\"", text, StringComparison.Ordinal);
+    }
 }
