@@ -56,7 +56,7 @@ export Logging__LogLevel__Default=Warning
 # Local upstreams (the flow's sink, the operations' slow server) are on loopback; the benchmarks send far more than a
 # user's allowance, so the limits are lifted except on the app that measures them (limits_scenario).
 export OUTBOUND_ALLOW_PRIVATE_NETWORKS=true WEBHOOK_REQUESTS_PER_MINUTE=100000000
-unlimited=(RATE_LIMIT_PER_KEY=100000000 RATE_LIMIT_ANONYMOUS_READS=100000000 RATE_LIMIT_ANONYMOUS_WRITES=100000000)
+unlimited=(RATE_LIMIT_PER_KEY=100000000 RATE_LIMIT_ANONYMOUS_READS=100000000 RATE_LIMIT_ANONYMOUS_WRITES=100000000 RATE_LIMIT_FAILED_AUTH=100000000)
 for _ in $(seq 1 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$table") 2>/dev/null && break
   sleep 0.1

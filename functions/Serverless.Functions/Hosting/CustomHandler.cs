@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Serverless.Functions.Errors;
+using Serverless.Functions.Identity;
 
 namespace Serverless.Functions.Hosting;
 
@@ -55,7 +56,8 @@ public static class CustomHandler
     /// <summary>
     /// The middleware every request passes, in this order: its id first (so every error carries it) and its telemetry tags, then
     /// errors (so anything later is written in the surface's format) with unreachable storage as 503, routing, the body cap (which an endpoint may raise), the
-    /// start-up gate, authentication, then the rate limits.
+    /// start-up gate, the limits on credentials (before authentication, so what they turn away costs no storage call),
+    /// authentication, then the per-user and anonymous rate limits.
     /// </summary>
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
@@ -76,9 +78,13 @@ public static class CustomHandler
         app.UseRouting();
         app.UseRequestBodyLimit();
         app.UseStartupGate();
+        // Before authentication, which reads storage: a credential over its allowance, or any unproven credential from an
+        // address that has had too many refused, is answered 429 without a lookup (docs/decisions/0030).
+        app.UseCredentialGate();
         app.UseAuthentication();
         app.UseAuthorization();
-        // After authorization, so that a request whose key checks out counts against that key, not its address.
+        // After authorization, so that a request whose key checks out counts against its user, whichever key or
+        // spelling of the email it came with, and a guest's against its address.
         app.UseRateLimiter();
         return app;
     }

@@ -27,6 +27,7 @@ public sealed class BasicAuthentication(
         }
         if (!TryDecode(header, out var email, out var key))
         {
+            CredentialGate.Refused(Context);
             return AuthenticateResult.Fail("Malformed Basic credentials.");
         }
         var user = await users.FindByEmailAndApiKeyAsync(email, key, Context.RequestAborted);
@@ -34,8 +35,10 @@ public sealed class BasicAuthentication(
         {
             // The email is not logged: it is half of a credential.
             Logger.LogInformation("Basic authentication refused");
+            CredentialGate.Refused(Context);
             return AuthenticateResult.Fail("Unknown email or API key.");
         }
+        CredentialGate.Accepted(Context);
         await users.TouchLastLoginAsync(user, Context.RequestAborted);
         Caller.RememberUser(Context, user);
         return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(user, SchemeName), SchemeName));

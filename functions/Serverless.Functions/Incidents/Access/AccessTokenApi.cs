@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Serverless.Functions.Errors;
 using Serverless.Functions.Hosting;
+using Serverless.Functions.Identity;
 using Serverless.Functions.Incidents.Wire;
 
 namespace Serverless.Functions.Incidents.Access;
@@ -35,8 +36,13 @@ public static class AccessTokenApi
             throw new ApiException(ApiError.ForStatus(401, $"No authorization material provided in request: send the refresh token in {Header}.")
                 with { Code = "missing_authorization_material", Parameter = Header });
         }
-        var holder = await keys.ResolveAsync(refreshToken, cancellationToken)
-            ?? throw new ApiException(ApiError.ForStatus(401, "The refresh token is unknown or revoked.") with { Code = "invalid_refresh_token", Parameter = Header });
+        var holder = await keys.ResolveAsync(refreshToken, cancellationToken);
+        if (holder is null)
+        {
+            CredentialGate.Refused(request.HttpContext);
+            throw new ApiException(ApiError.ForStatus(401, "The refresh token is unknown or revoked.") with { Code = "invalid_refresh_token", Parameter = Header });
+        }
+        CredentialGate.Accepted(request.HttpContext);
         await keys.TouchAsync(holder, cancellationToken);
         var issued = tokens.Issue(holder.User.TenantId, holder.User.Id, holder.TokenId, holder.KeyCheck);
         return IncidentResults.Secret(request.HttpContext.Response, new AccessTokenView(issued.Token, issued.ExpiresAt.ToUnixTimeSeconds(),

@@ -47,8 +47,10 @@ public sealed class IncidentAuthentication(
         if (holder is null)
         {
             Logger.LogInformation("Incident bearer token refused");
+            CredentialGate.Refused(Context);
             return AuthenticateResult.Fail("Unknown, expired or revoked token.");
         }
+        CredentialGate.Accepted(Context);
         return AuthenticateResult.Success(new AuthenticationTicket(IncidentCaller.ToPrincipal(holder, SchemeName), SchemeName));
     }
 
@@ -71,6 +73,8 @@ public sealed class IncidentAuthentication(
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, IncidentAuthentication>(SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, p => p.AddAuthenticationSchemes(SchemeName).RequireAuthenticatedUser());
+        // The token exchange's credential, which no authentication scheme reads.
+        CredentialGate.AddCredentialHeader(services, AccessTokenApi.Header);
         return services;
     }
 }

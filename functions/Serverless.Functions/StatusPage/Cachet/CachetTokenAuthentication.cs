@@ -34,9 +34,14 @@ public sealed class CachetTokenAuthentication(
             return AuthenticateResult.NoResult();
         }
         var user = token.Length <= MaxTokenLength ? await users.FindByApiKeyAsync(token, Context.RequestAborted) : null;
-        return user is null
-            ? AuthenticateResult.Fail("Unknown API key.")
-            : AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(user, SchemeName), SchemeName));
+        if (user is null)
+        {
+            // Even where the read goes on as a guest's: a wrong key is a guess, and counts against the address.
+            CredentialGate.Refused(Context);
+            return AuthenticateResult.Fail("Unknown API key.");
+        }
+        CredentialGate.Accepted(Context);
+        return AuthenticateResult.Success(new AuthenticationTicket(Caller.ToPrincipal(user, SchemeName), SchemeName));
     }
 
     /// <summary>
@@ -51,6 +56,7 @@ public sealed class CachetTokenAuthentication(
                 context.Request.Headers.ContainsKey(Header) ? SchemeName : BasicAuthentication.SchemeName);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, p => p.AddAuthenticationSchemes(PolicyScheme).RequireAssertion(_ => true));
+        CredentialGate.AddCredentialHeader(services, Header);
         return services;
     }
 }

@@ -26,6 +26,8 @@ public sealed class FuzzFixture : KestrelApiFixture
         builder.UseSetting("RATE_LIMIT_PER_KEY", "10000000");
         builder.UseSetting("RATE_LIMIT_ANONYMOUS_READS", "10000000");
         builder.UseSetting("RATE_LIMIT_ANONYMOUS_WRITES", "10000000");
+        // The fuzzer sends wrong and malformed credentials by the thousand from one address.
+        builder.UseSetting("RATE_LIMIT_FAILED_AUTH", "10000000");
         builder.UseSetting("WEBHOOK_REQUESTS_PER_MINUTE", "10000000");
         builder.UseSetting("SIGNED_URL_QUOTA_PER_HOUR", "10000000");
         builder.UseSetting("OUTBOUND_ALLOW_PRIVATE_NETWORKS", "false");
