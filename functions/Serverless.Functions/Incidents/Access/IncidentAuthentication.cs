@@ -49,6 +49,8 @@ public sealed class IncidentAuthentication(
             Logger.LogInformation("Incident bearer token refused");
             return AuthenticateResult.Fail("Unknown, expired or revoked token.");
         }
+        // Handlers that show the caller (a note's author) take this row rather than read it again.
+        Caller.RememberUser(Context, holder.User);
         return AuthenticateResult.Success(new AuthenticationTicket(IncidentCaller.ToPrincipal(holder, SchemeName), SchemeName));
     }
 
