@@ -95,6 +95,30 @@ public sealed class IncidentTimelineTests(TimelineFixture api) : IClassFixture<T
     }
 
     [Fact]
+    public async Task CardsAndPostmortemsLandOnTheTimelineWithoutRewritingTheIncident()
+    {
+        var (_, owner, _, id) = await SetupAsync();
+        using (owner)
+        {
+            var before = await owner.GetAsync($"/v3/incidents/{id}");
+            var etag = before.Headers.ETag!.ToString();
+
+            await (await owner.PostAsJsonAsync($"/v3/incidents/{id}/communication_cards", new { type = "video_conference", url = "https://meet.example.com/x", title = "Bridge" }))
+                .ReadJsonAsync();
+            await (await owner.PostAsJsonAsync($"/v3/incidents/{id}/postmortem", new { title = "Checkout", postmortem = "A bad deploy." })).ReadJsonAsync(201);
+
+            var after = await owner.GetAsync($"/v3/incidents/{id}");
+            var incident = (await after.ReadJsonAsync())["data"]!.AsObject();
+            Assert.Equal(["triggered", "communication_card_added", "postmortem_created"], Actions(incident));
+            Assert.Equal("Bridge", incident["logs"]![1]!["reason"]!.GetValue<string>());
+            Assert.True(incident["logs"]![1]!["is_manually_created"]!.GetValue<bool>());
+            // updated_at still follows what was done beside the incident, as when each entry rewrote the row.
+            Assert.Equal(incident["logs"]![2]!["time"]!.GetValue<DateTimeOffset>(), incident["updated_at"]!.GetValue<DateTimeOffset>());
+            Assert.Equal(etag, after.Headers.ETag!.ToString());
+        }
+    }
+
+    [Fact]
     public async Task AnIncidentWrittenWithItsTimelineInColumnsStillReadsAndGoesOnInRows()
     {
         var org = await api.CreateOrganizationAsync();
