@@ -19,7 +19,7 @@ public sealed class TimelineFixture : ApiFixture
 }
 
 /// <summary>
-/// An incident's timeline as rows of its own (docs/decisions/0030): it takes any number of notes, notes racing on one
+/// An incident's timeline as rows of its own (docs/decisions/0031): it takes any number of notes, notes racing on one
 /// incident all land, and the timelines of incidents written before keep reading.
 /// </summary>
 public sealed class IncidentTimelineTests(TimelineFixture api) : IClassFixture<TimelineFixture>
