@@ -113,6 +113,7 @@ namespace Serverless.Functions;
 // The incident surface: its JSON columns, its envelopes and what they hold, and its error body.
 [JsonSerializable(typeof(List<IncidentAssignment>))]
 [JsonSerializable(typeof(Dictionary<string, IncidentTag>))]
+[JsonSerializable(typeof(IncidentLog))]
 [JsonSerializable(typeof(List<IncidentLog>))]
 [JsonSerializable(typeof(List<FollowUp>))]
 [JsonSerializable(typeof(IncidentErrorWriter.ErrorBody))]

@@ -27,6 +27,7 @@ public static class IncidentsRegistration
         services.AddSingleton<IncidentKeys>();
         services.AddSingleton<IncidentTeamStore>();
         services.AddSingleton<ServiceStore>();
+        services.AddSingleton<TimelineStore>();
         services.AddSingleton<IncidentStore>();
         services.AddSingleton<AlertRequestStore>();
         services.AddSingleton<NoteStore>();

@@ -47,6 +47,7 @@ public static class StorageLayout
         public const string IncidentServices = "IncidentServices";
         public const string Incidents = "Incidents";
         public const string AlertRequests = "AlertRequests";
+        /// <summary>War-room notes written before notes moved beside their incident in Incidents (docs/decisions/0031); no new note goes here.</summary>
         public const string IncidentNotes = "IncidentNotes";
         public const string CommunicationCards = "CommunicationCards";
         public const string Postmortems = "Postmortems";

@@ -51,6 +51,8 @@ public sealed class IncidentAuthentication(
             return AuthenticateResult.Fail("Unknown, expired or revoked token.");
         }
         CredentialGate.Accepted(Context);
+        // Handlers that show the caller (a note's author) take this row rather than read it again.
+        Caller.RememberUser(Context, holder.User);
         return AuthenticateResult.Success(new AuthenticationTicket(IncidentCaller.ToPrincipal(holder, SchemeName), SchemeName));
     }
 

@@ -78,7 +78,7 @@ public static class CardsApi
         {
             PartitionKey = incidentId, TenantId = caller.TenantId, Type = type, Title = title, Url = url, ChannelId = channelId, Created = now, Updated = now,
         }, cancellationToken);
-        await incidents.MutateAsync(caller.TenantId, incidentId, i => IncidentActions.Record(i, "communication_card_added", now, caller.UserId, time, title),
+        await incidents.RecordAsync(caller.TenantId, incidentId, IncidentActions.Record("communication_card_added", now, caller.UserId, time, title),
             cancellationToken);
         return card;
     }

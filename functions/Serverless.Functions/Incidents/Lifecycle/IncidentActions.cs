@@ -6,7 +6,8 @@ namespace Serverless.Functions.Incidents.Lifecycle;
 
 /// <summary>
 /// The state machine <c>triggered → acknowledged → resolved</c> and the timeline entry each change writes. Each
-/// method changes an incident read by <see cref="IncidentStore.MutateAsync"/> and answers whether it changed.
+/// method changes an incident read by <see cref="IncidentStore.MutateAsync"/> and answers whether it changed; the store
+/// writes the entry in the same transaction.
 /// </summary>
 public static class IncidentActions
 {
@@ -83,13 +84,12 @@ public static class IncidentActions
         return true;
     }
 
-    /// <summary>A timeline entry for something done beside the incident (a note, a card, a status-page message).</summary>
-    public static bool Record(IncidentEntity incident, string action, DateTimeOffset now, string by, TimeProvider time, string reason = "")
-    {
-        incident.Updated = now;
-        incident.Log(Entry(action, now, by, time) with { Reason = reason, IsManuallyCreated = true });
-        return true;
-    }
+    /// <summary>
+    /// The timeline entry for something done beside the incident (a note, a card, a status-page message), which leaves
+    /// the incident row as it is; the incident's <c>updated_at</c> still shows it (<see cref="IncidentView.From"/>).
+    /// </summary>
+    public static IncidentLog Record(string action, DateTimeOffset now, string by, TimeProvider time, string reason = "") =>
+        Entry(action, now, by, time) with { Reason = reason, IsManuallyCreated = true };
 
     private static IncidentLog Entry(string action, DateTimeOffset now, string by, TimeProvider time) =>
         new() { Action = action, Time = now, Id = Ids.New(time), AssignedBy = by, CreatedBy = by, UpdatedBy = by, IsManuallyCreated = !by.StartsWith("alert:", StringComparison.Ordinal) };

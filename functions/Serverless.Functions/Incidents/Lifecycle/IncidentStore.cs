@@ -1,22 +1,22 @@
+using System.Runtime.Serialization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Serverless.Functions.Errors;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Incidents.Lifecycle;
 
-// Incidents: PK = tenantId, RK = incidentId → the incident; its assignees, tags and timeline (logs) are JSON columns,
-//            the timeline's JSON cut into Logs, Logs2, Logs3 and Logs4 as it outgrows one column (32,000 characters,
-//            about 95 entries each).
+// Incidents: PK = tenantId, RK = incidentId → the incident; its assignees and tags are JSON columns. Its timeline is
+//            rows of its own beside it (TimelineStore.cs), and its war-room notes too (Notes/NoteStore.cs); incidents
+//            written before that keep the timeline they had then as JSON in Logs, Logs2, Logs3 and Logs4.
 //            PK = tenantId, RK = "~number"  → Next: the organization's incident numbers ('~' sorts after every id, so
 //                                              incident queries stop before it).
 //            PK = tenantId, RK = "~~event:{serviceId}:{sha256(event_id) hex}" → IncidentId: the incident an alert's
 //                                              event_id last opened on a service; written in the transaction that adds
 //                                              that incident, so two alerts racing with one event_id open one incident.
-// One partition per organization: export reads one partition by time, and a new incident takes its number and is
-// added in one transaction.
+// One partition per organization: export reads one partition by time, a new incident takes its number and is added in
+// one transaction, and a change of an incident goes in one transaction with its timeline entry.
 
 public sealed class IncidentEntity : TableRow, IRevisioned
 {
@@ -41,9 +41,13 @@ public sealed class IncidentEntity : TableRow, IRevisioned
     public DateTimeOffset? ResolvedAt { get; set; }
     public string AssignedTo { get; set; } = "[]";
     public string Tags { get; set; } = "{}";
-    public string Logs { get; set; } = "[]";
 
-    /// <summary>Where the timeline's JSON goes on past <see cref="Logs"/>: one column holds about 95 entries.</summary>
+    /// <summary>
+    /// The timeline as it was kept before entries had rows: JSON cut into these columns as it outgrew one. Read, and
+    /// kept as they are when the incident is written; never written anew.
+    /// </summary>
+    public string? Logs { get; set; }
+
     public string? Logs2 { get; set; }
 
     public string? Logs3 { get; set; }
@@ -51,33 +55,24 @@ public sealed class IncidentEntity : TableRow, IRevisioned
     public string? Logs4 { get; set; }
     public long Revision { get; set; }
 
+    /// <summary>Entries <see cref="Log"/> added since the incident was read; the store writes them with it.</summary>
+    [IgnoreDataMember]
+    public List<IncidentLog> NewEntries { get; } = [];
+
     public List<IncidentAssignment> Assignments() => JsonSerializer.Deserialize(AssignedTo, AppJson.Default.ListIncidentAssignment) ?? [];
 
     public Dictionary<string, IncidentTag> TagMap() => JsonSerializer.Deserialize(Tags, AppJson.Default.DictionaryStringIncidentTag) ?? [];
 
-    public List<IncidentLog> Timeline() => JsonSerializer.Deserialize(Logs + Logs2 + Logs3 + Logs4, AppJson.Default.ListIncidentLog) ?? [];
+    /// <summary>The entries of the <see cref="Logs"/> columns; the whole timeline is <see cref="TimelineStore.ReadAsync(IncidentEntity, CancellationToken)"/>.</summary>
+    public List<IncidentLog> ColumnTimeline() =>
+        Logs is null ? [] : JsonSerializer.Deserialize(Logs + Logs2 + Logs3 + Logs4, AppJson.Default.ListIncidentLog) ?? [];
 
     public void SetAssignments(List<IncidentAssignment> value) => AssignedTo = JsonSerializer.Serialize(value, AppJson.Default.ListIncidentAssignment);
 
     public void SetTags(Dictionary<string, IncidentTag> value) => Tags = JsonSerializer.Serialize(value, AppJson.Default.DictionaryStringIncidentTag);
 
-    public void Log(IncidentLog entry)
-    {
-        var logs = Timeline();
-        logs.Add(entry);
-        var json = JsonSerializer.Serialize(logs, AppJson.Default.ListIncidentLog);
-        const int column = EntitySize.MaxChars;
-        if (json.Length > 4 * column)
-        {
-            throw new ApiException(ApiError.ForStatus(StatusCodes.Status413PayloadTooLarge,
-                $"The incident's timeline is full ({logs.Count - 1} entries); nothing was changed. Open a new incident to go on."));
-        }
-        string? Part(int index) => json.Length > index * column ? json.Substring(index * column, Math.Min(column, json.Length - (index * column))) : null;
-        Logs = Part(0)!;
-        Logs2 = Part(1);
-        Logs3 = Part(2);
-        Logs4 = Part(3);
-    }
+    /// <summary>Adds an entry to the timeline, written with the incident by <see cref="IncidentStore"/>.</summary>
+    public void Log(IncidentLog entry) => NewEntries.Add(entry);
 
     public bool IsOpen => Status is IncidentStates.Triggered or IncidentStates.Acknowledged;
 }
@@ -109,7 +104,7 @@ public sealed class IncidentEventEntity : TableRow
         $"~~event:{serviceId}:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(eventId)))}";
 }
 
-public sealed class IncidentStore(StorageAccount storage)
+public sealed class IncidentStore(StorageAccount storage, TimelineStore timeline)
 {
     private readonly TableClient table = storage.Table(StorageLayout.Tables.Incidents);
 
@@ -174,13 +169,15 @@ public sealed class IncidentStore(StorageAccount storage)
         {
             actions.Add(also);
         }
+        actions.AddRange(incident.NewEntries.Select(entry => timeline.Append(incident.TenantId, incident.Id, entry)));
         await table.SubmitTransactionAsync(actions, cancellationToken);
         return incident;
     }
 
     /// <summary>
-    /// Reads, changes and writes the incident with its ETag, again from a fresh read when another writer got there first.
-    /// <paramref name="change"/> answers false to leave it as it is; it may throw to refuse the change.
+    /// Reads, changes and writes the incident with its ETag, again from a fresh read when another writer got there first;
+    /// the entries the change logged go in the same transaction. <paramref name="change"/> answers false to leave it as
+    /// it is; it may throw to refuse the change.
     /// </summary>
     public Task<IncidentEntity?> MutateAsync(string tenantId, string incidentId, Func<IncidentEntity, bool> change, CancellationToken cancellationToken = default) =>
         OptimisticConcurrency.RetryAsync(async () =>
@@ -191,8 +188,23 @@ public sealed class IncidentStore(StorageAccount storage)
                 return incident;
             }
             incident.Revision++;
-            var response = await table.UpdateEntityAsync(EntitySize.EnsureFits(incident), incident.ETag, TableUpdateMode.Replace, cancellationToken);
-            incident.ETag = response.Headers.ETag ?? default(ETag);
+            List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateReplace, EntitySize.EnsureFits(incident), incident.ETag)];
+            actions.AddRange(incident.NewEntries.Select(entry => timeline.Append(tenantId, incidentId, entry)));
+            var response = await table.SubmitTransactionAsync(actions, cancellationToken);
+            incident.ETag = response.Value[0].Headers.ETag ?? default(ETag);
             return incident;
         });
+
+    /// <summary>Adds a timeline entry for something done beside the incident; the incident row is neither read nor written.</summary>
+    public Task RecordAsync(string tenantId, string incidentId, IncidentLog entry, CancellationToken cancellationToken = default) =>
+        timeline.AppendAsync(tenantId, incidentId, entry, cancellationToken);
+
+    /// <summary>The incident's whole timeline, oldest first.</summary>
+    public Task<List<IncidentLog>> TimelineAsync(IncidentEntity incident, CancellationToken cancellationToken = default) =>
+        timeline.ReadAsync(incident, cancellationToken);
+
+    /// <summary>The timelines of several incidents of one organization, by incident id, in one query.</summary>
+    public Task<Dictionary<string, List<IncidentLog>>> TimelinesAsync(string tenantId, IReadOnlyCollection<IncidentEntity> incidents,
+        CancellationToken cancellationToken = default) =>
+        timeline.ReadAsync(tenantId, incidents, cancellationToken);
 }

@@ -84,7 +84,12 @@ public sealed record IncidentView
     public object? NotificationDelayPolicy { get; init; }
     public string DigestId { get; init; } = "";
 
-    public static IncidentView From(IncidentEntity i) => new()
+    /// <summary>
+    /// The incident with its <paramref name="timeline"/>. An entry written beside the incident (a note, a card) leaves the
+    /// incident row alone, so <c>updated_at</c> is the later of the row's time and the newest entry's, as it was when
+    /// every entry rewrote the row.
+    /// </summary>
+    public static IncidentView From(IncidentEntity i, List<IncidentLog> timeline) => new()
     {
         Id = i.Id,
         ServiceId = i.ServiceId,
@@ -95,11 +100,11 @@ public sealed record IncidentView
         Description = i.Description,
         Status = i.Status,
         TimeOfCreation = i.Created,
-        UpdatedAt = i.Updated,
+        UpdatedAt = timeline.Select(l => l.Time).Append(i.Updated).Max(),
         LastAcknowledgedAt = i.AcknowledgedAt,
         AssignedTo = i.Assignments(),
         Tags = i.TagMap(),
-        Logs = i.Timeline(),
+        Logs = timeline,
         Analytics = new AnalyticsView(Seconds(i.Created, i.AcknowledgedAt), Seconds(i.Created, i.ResolvedAt)),
         CreatedBy = i.CreatedBy,
         EventCount = i.EventCount,

@@ -44,7 +44,7 @@ public static class IncidentsApi
     {
         var incident = await FindAsync(incidents, caller, incidentId, cancellationToken);
         EntityTags.Set(response, incident.ETag);
-        return IncidentResults.Data(IncidentView.From(incident));
+        return IncidentResults.Data(await ViewAsync(incidents, incident, cancellationToken));
     }
 
     /// <summary>IM-22: a resolved incident cannot be acknowledged (409); acknowledging twice changes nothing.</summary>
@@ -55,7 +55,7 @@ public static class IncidentsApi
         caller.Require(IncidentRoles.User);
         var incident = await incidents.MutateAsync(caller.TenantId, incidentId, i => IncidentActions.Acknowledge(i, time.GetUtcNow(), caller.UserId, time),
             cancellationToken);
-        return IncidentResults.Data(IncidentView.From(incident ?? throw NotFound(incidentId)));
+        return IncidentResults.Data(await ViewAsync(incidents, incident ?? throw NotFound(incidentId), cancellationToken));
     }
 
     /// <summary>IM-23: <c>{"resolution_reason": {"message"}}</c>, optional; resolving twice changes nothing.</summary>
@@ -70,7 +70,7 @@ public static class IncidentsApi
         input.ThrowIfAny();
         var incident = await incidents.MutateAsync(caller.TenantId, incidentId, i => IncidentActions.Resolve(i, time.GetUtcNow(), caller.UserId, reason, time),
             cancellationToken);
-        return IncidentResults.Data(IncidentView.From(incident ?? throw NotFound(incidentId)));
+        return IncidentResults.Data(await ViewAsync(incidents, incident ?? throw NotFound(incidentId), cancellationToken));
     }
 
     /// <summary>IM-24: <c>{"reassignTo": {"id", "type": "user"}}</c>; squads and escalation policies do not exist here.</summary>
@@ -154,7 +154,8 @@ public static class IncidentsApi
             .OrderBy(i => i.Number).ToList();
         if (export.Type == "json")
         {
-            return IncidentResults.Data(found.Select(IncidentView.From).ToList());
+            var timelines = await incidents.TimelinesAsync(caller.TenantId, found, cancellationToken);
+            return IncidentResults.Data(found.Select(i => IncidentView.From(i, timelines[i.Id])).ToList());
         }
         var names = (await services.ListAsync(caller.TenantId, cancellationToken)).ToDictionary(s => s.Id, s => s.Name);
         return TypedResults.File(IncidentExport.Csv(found, names), "text/csv; charset=utf-8", "incidents.csv");
@@ -166,6 +167,9 @@ public static class IncidentsApi
 
     public static ApiException NotFound(string incidentId) =>
         new(ApiError.NotFound("incident", incidentId, "incidentID") with { Code = "not_found" });
+
+    private static async Task<IncidentView> ViewAsync(IncidentStore incidents, IncidentEntity incident, CancellationToken cancellationToken) =>
+        IncidentView.From(incident, await incidents.TimelineAsync(incident, cancellationToken));
 
     private static async Task<JsonHttpResult<DataEnvelope<IncidentView>>> TagAsync(string incidentId, HttpRequest request, IncidentCaller caller,
         IncidentStore incidents, TimeProvider time, bool merge, CancellationToken cancellationToken)
@@ -185,6 +189,6 @@ public static class IncidentsApi
             return IncidentActions.SetTags(i, time.GetUtcNow(), caller.UserId, tags, merge, time);
         }, cancellationToken) ?? throw NotFound(incidentId);
         EntityTags.Set(request.HttpContext.Response, incident.ETag);
-        return IncidentResults.Data(IncidentView.From(incident));
+        return IncidentResults.Data(await ViewAsync(incidents, incident, cancellationToken));
     }
 }

@@ -11,7 +11,8 @@ namespace Serverless.Functions.Incidents.Notes;
 
 /// <summary>
 /// The war room (IM-30..IM-33, seed endpoints 5-7): an incident's notes. Everyone reads; users write notes (201), and
-/// change or delete (204) their own, as account owners may any. Each write lands on the incident's timeline too.
+/// change or delete (204) their own, as account owners may any. Each write lands on the incident's timeline too, in the
+/// same transaction (Lifecycle/TimelineStore.cs), and none rewrites the incident, so notes racing on one incident all land.
 /// </summary>
 public static class NotesApi
 {
@@ -30,17 +31,13 @@ public static class NotesApi
     }
 
     [EndpointId("IM-30")]
-    public static async Task<JsonHttpResult<DataEnvelope<List<NoteView>>>> ListNotes(string incidentId, IncidentCaller caller, IncidentStore incidents,
-        NoteStore notes, UserStore users, CancellationToken cancellationToken)
+    public static async Task<JsonHttpResult<DataEnvelope<List<NoteView>>>> ListNotes(string incidentId, HttpContext context, IncidentCaller caller,
+        IncidentStore incidents, NoteStore notes, UserStore users, CancellationToken cancellationToken)
     {
         var incident = await IncidentsApi.FindAsync(incidents, caller, incidentId, cancellationToken);
-        var list = await notes.ListAsync(incident.Id, cancellationToken);
-        var views = new List<NoteView>();
-        foreach (var note in list)
-        {
-            views.Add(await ToViewAsync(note, users, cancellationToken));
-        }
-        return IncidentResults.Data(views);
+        var list = await notes.ListAsync(caller.TenantId, incident.Id, cancellationToken);
+        var authors = await AuthorsAsync(list, context, caller, users, cancellationToken);
+        return IncidentResults.Data(list.Select(n => ToView(n, authors)).ToList());
     }
 
     /// <summary>IM-31: <c>{"message", "attachments"?: [url]}</c> → 201.</summary>
@@ -54,21 +51,12 @@ public static class NotesApi
         var now = time.GetUtcNow();
         var note = await notes.AddAsync(new NoteEntity
         {
-            PartitionKey = incident.Id, RowKey = Ids.New(time), TenantId = caller.TenantId, UserId = caller.UserId, Message = message,
-            Attachments = JsonSerializer.Serialize(attachments, AppJson.Default.ListString), Created = now, Updated = now,
-        }, cancellationToken);
-        try
-        {
-            await incidents.MutateAsync(caller.TenantId, incident.Id, i => IncidentActions.Record(i, "notes_added", now, caller.UserId, time), cancellationToken);
-        }
-        catch (Exception)
-        {
-            // A note the timeline does not show is half a write: take it back before the caller hears of the failure.
-            // If storage is gone altogether this fails too, and the note stays.
-            await notes.DeleteAsync(note, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
-            throw;
-        }
-        return IncidentResults.Data(await ToViewAsync(note, users, cancellationToken), StatusCodes.Status201Created);
+            PartitionKey = caller.TenantId, RowKey = NoteStore.Key(incident.Id, Ids.New(time)), IncidentId = incident.Id, TenantId = caller.TenantId,
+            UserId = caller.UserId, Message = message, Attachments = JsonSerializer.Serialize(attachments, AppJson.Default.ListString), Created = now,
+            Updated = now,
+        }, IncidentActions.Record("notes_added", now, caller.UserId, time), cancellationToken);
+        var authors = await AuthorsAsync([note], request.HttpContext, caller, users, cancellationToken);
+        return IncidentResults.Data(ToView(note, authors), StatusCodes.Status201Created);
     }
 
     [EndpointId("IM-32")]
@@ -81,9 +69,9 @@ public static class NotesApi
         note.Message = message;
         note.Attachments = JsonSerializer.Serialize(attachments, AppJson.Default.ListString);
         note.Updated = time.GetUtcNow();
-        await notes.UpdateAsync(note, cancellationToken);
-        await incidents.MutateAsync(caller.TenantId, note.IncidentId, i => IncidentActions.Record(i, "notes_updated", note.Updated, caller.UserId, time), cancellationToken);
-        return IncidentResults.Data(await ToViewAsync(note, users, cancellationToken));
+        await notes.UpdateAsync(note, IncidentActions.Record("notes_updated", note.Updated, caller.UserId, time), cancellationToken);
+        var authors = await AuthorsAsync([note], request.HttpContext, caller, users, cancellationToken);
+        return IncidentResults.Data(ToView(note, authors));
     }
 
     [EndpointId("IM-33")]
@@ -92,8 +80,7 @@ public static class NotesApi
     {
         caller.Require(IncidentRoles.User);
         var note = await FindOwnAsync(incidentId, noteId, caller, incidents, notes, cancellationToken);
-        await notes.DeleteAsync(note, cancellationToken);
-        await incidents.MutateAsync(caller.TenantId, note.IncidentId, i => IncidentActions.Record(i, "notes_deleted", time.GetUtcNow(), caller.UserId, time), cancellationToken);
+        await notes.DeleteAsync(note, IncidentActions.Record("notes_deleted", time.GetUtcNow(), caller.UserId, time), cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -123,9 +110,31 @@ public static class NotesApi
         return note;
     }
 
-    private static async Task<NoteView> ToViewAsync(NoteEntity n, UserStore users, CancellationToken cancellationToken)
+    /// <summary>
+    /// The notes' authors by id, each read once; the caller's row is the one authentication read, so a note the caller
+    /// writes costs no read of its author.
+    /// </summary>
+    private static async Task<Dictionary<string, UserEntity?>> AuthorsAsync(IEnumerable<NoteEntity> notes, HttpContext context, IncidentCaller caller,
+        UserStore users, CancellationToken cancellationToken)
     {
-        var user = await users.GetAsync(n.TenantId, n.UserId, cancellationToken);
+        var authors = new Dictionary<string, UserEntity?>();
+        if (caller.AsCaller.RememberedUser(context) is { } self)
+        {
+            authors[self.Id] = self;
+        }
+        foreach (var userId in notes.Select(n => n.UserId).Distinct())
+        {
+            if (!authors.ContainsKey(userId))
+            {
+                authors[userId] = await users.GetAsync(caller.TenantId, userId, cancellationToken);
+            }
+        }
+        return authors;
+    }
+
+    private static NoteView ToView(NoteEntity n, Dictionary<string, UserEntity?> authors)
+    {
+        var user = authors[n.UserId];
         return new NoteView(n.Id, n.Created, n.Updated, n.TenantId, n.IncidentId, n.UserId, n.Message, n.Type, n.AttachmentList(),
             new NoteUser(n.UserId, user?.FirstName ?? "", user?.LastName ?? "", user is null), n.Message);
     }

@@ -114,7 +114,7 @@ public static class PostmortemsApi
         {
             throw new ApiException(ApiError.Conflict("incident_id", "This incident already has a postmortem; change it with PUT.") with { Code = "conflict" });
         }
-        await incidents.MutateAsync(caller.TenantId, incident.Id, i => IncidentActions.Record(i, "postmortem_created", now, caller.UserId, time), cancellationToken);
+        await incidents.RecordAsync(caller.TenantId, incident.Id, IncidentActions.Record("postmortem_created", now, caller.UserId, time), cancellationToken);
         return IncidentResults.Data(ToView(postmortem, incident), StatusCodes.Status201Created);
     }
 

@@ -93,7 +93,7 @@ public static partial class PublicMessagesApi
             UserId = caller.UserId, Message = message!, Status = status!, IsPublic = isPublic,
             Attachments = JsonSerializer.Serialize(attachments.ToList(), AppJson.Default.ListString), Created = now,
         }, cancellationToken);
-        await incidents.MutateAsync(caller.TenantId, incident.Id, i => IncidentActions.Record(i, "status_page_message_published", now, caller.UserId, time, status!),
+        await incidents.RecordAsync(caller.TenantId, incident.Id, IncidentActions.Record("status_page_message_published", now, caller.UserId, time, status!),
             cancellationToken);
         return IncidentResults.Result(ToView(saved, incident));
     }
