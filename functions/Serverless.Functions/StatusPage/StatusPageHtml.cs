@@ -69,14 +69,9 @@ public static class StatusPageHtml
     private static bool GuestSees(StatusComponent component, IReadOnlyList<StatusGroup> groups) =>
         component.Enabled && groups.FirstOrDefault(g => g.Id == component.GroupId) is not { Visibility: not Visibility.Public };
 
-    /// <summary>
-    /// Handlers declare the non-generic result: the request delegates are generated at build time
-    /// (EnableRequestDelegateGenerator, for start-up), and that generator cannot see the page types Razor generates.
-    /// </summary>
-    private static RazorComponentResult Html<T>(object parameters) where T : Microsoft.AspNetCore.Components.IComponent =>
-        new RazorComponentResult<T>(parameters) { ContentType = HtmlType };
+    private static RazorComponentResult<T> Html<T>(object parameters) where T : Microsoft.AspNetCore.Components.IComponent => new(parameters) { ContentType = HtmlType };
 
-    public static async Task<RazorComponentResult> Overview(HttpContext context, StatusItemStore store, ComponentHistory history,
+    public static async Task<RazorComponentResult<OverviewPage>> Overview(HttpContext context, StatusItemStore store, ComponentHistory history,
         CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
@@ -127,7 +122,7 @@ public static class StatusPageHtml
     }
 
     /// <summary>The incident history of one month (<c>?month=yyyy-MM</c>, this month by default), in the page's time zone.</summary>
-    public static async Task<RazorComponentResult> History(HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    public static async Task<RazorComponentResult<HistoryPage>> History(HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var local = TimeZoneInfo.ConvertTime(view.Clock.Now, view.Clock.Zone);
@@ -171,7 +166,7 @@ public static class StatusPageHtml
         return CachetResults.Item(new JsonObject { ["metric"] = CachetPresenters.Metric(metric, view.Clock), ["items"] = items });
     }
 
-    public static async Task<RazorComponentResult> Incident(string id, HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    public static async Task<RazorComponentResult<IncidentPage>> Incident(string id, HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var incident = await store.GetAsync<StatusIncident>(view.Page.PageId, CachetPage.Id(id), cancellationToken);
@@ -192,7 +187,7 @@ public static class StatusPageHtml
         });
     }
 
-    public static async Task<RazorComponentResult> Schedule(string id, HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    public static async Task<RazorComponentResult<SchedulePage>> Schedule(string id, HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var schedule = await store.GetAsync<StatusSchedule>(view.Page.PageId, CachetPage.Id(id), cancellationToken)
@@ -200,7 +195,7 @@ public static class StatusPageHtml
         return Html<SchedulePage>(new { View = view, Schedule = schedule });
     }
 
-    public static async Task<RazorComponentResult> Shield(string id, HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
+    public static async Task<RazorComponentResult<StatusBadge>> Shield(string id, HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var component = await store.GetAsync<StatusComponent>(view.Page.PageId, CachetPage.Id(id), cancellationToken);
@@ -210,7 +205,7 @@ public static class StatusPageHtml
             throw new ApiException(ApiError.ForStatus(404, "There is no such component."));
         }
         context.Response.Headers.CacheControl = "no-cache";
-        return new RazorComponentResult<StatusBadge>(new { Component = component }) { ContentType = "image/svg+xml; charset=utf-8" };
+        return new(new { Component = component }) { ContentType = "image/svg+xml; charset=utf-8" };
     }
 
     public static async Task<ContentHttpResult> Feed(HttpContext context, StatusItemStore store, CancellationToken cancellationToken)
@@ -222,7 +217,7 @@ public static class StatusPageHtml
     }
 
     // The token is unused, and keeps the handler from binding as a RequestDelegate, which would drop its result.
-    public static async Task<RazorComponentResult> SubscribeForm(HttpContext context, CancellationToken cancellationToken) =>
+    public static async Task<RazorComponentResult<SubscribePage>> SubscribeForm(HttpContext context, CancellationToken cancellationToken) =>
         Html<SubscribePage>(new { View = await ViewAsync(context) });
 
     /// <summary>Subscribes to every component and mails a verification link; the overview then says to check the inbox.</summary>
@@ -243,7 +238,7 @@ public static class StatusPageHtml
     }
 
     /// <summary>A webhook subscribes from the page once its test delivery succeeds; its secret is shown this once.</summary>
-    public static async Task<RazorComponentResult> SubscribeWebhook(HttpContext context, WebhookDelivery delivery,
+    public static async Task<RazorComponentResult<WebhookSubscribedPage>> SubscribeWebhook(HttpContext context, WebhookDelivery delivery,
         CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
@@ -259,7 +254,7 @@ public static class StatusPageHtml
         return Html<WebhookSubscribedPage>(new { View = view, webhook.Host, Secret = secret! });
     }
 
-    public static async Task<RazorComponentResult> Verify(string code, HttpContext context, StatusSubscriptions subscriptions, CancellationToken cancellationToken)
+    public static async Task<RazorComponentResult<SubscribedPage>> Verify(string code, HttpContext context, StatusSubscriptions subscriptions, CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
         var subscriber = await SubscriberAsync(subscriptions, view, code, cancellationToken);
@@ -267,7 +262,7 @@ public static class StatusPageHtml
         return Html<SubscribedPage>(new { View = view, subscriber.Email });
     }
 
-    public static async Task<RazorComponentResult> UnsubscribeForm(string code, HttpContext context, StatusSubscriptions subscriptions,
+    public static async Task<RazorComponentResult<UnsubscribePage>> UnsubscribeForm(string code, HttpContext context, StatusSubscriptions subscriptions,
         CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
@@ -275,7 +270,7 @@ public static class StatusPageHtml
         return Html<UnsubscribePage>(new { View = view, Code = code, subscriber.Email });
     }
 
-    public static async Task<RazorComponentResult> Unsubscribe(string code, HttpContext context, StatusSubscriptions subscriptions,
+    public static async Task<RazorComponentResult<UnsubscribedPage>> Unsubscribe(string code, HttpContext context, StatusSubscriptions subscriptions,
         CancellationToken cancellationToken)
     {
         var view = await ViewAsync(context);
