@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Serverless.Functions.Errors;
-using Serverless.Functions.Identity;
 
 namespace Serverless.Functions.Hosting;
 
@@ -80,7 +79,10 @@ public static class CustomHandler
         app.UseStartupGate();
         // Before authentication, which reads storage: a credential over its allowance, or any unproven credential from an
         // address that has had too many refused, is answered 429 without a lookup (docs/decisions/0030).
-        app.UseCredentialGate();
+        foreach (var gate in app.Services.GetServices<PreAuthenticationGate>())
+        {
+            app.Use((context, next) => gate.InvokeAsync(context, () => next(context)));
+        }
         app.UseAuthentication();
         app.UseAuthorization();
         // After authorization, so that a request whose key checks out counts against its user, whichever key or

@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Serverless.Functions.Errors;
-using Serverless.Functions.Identity;
 
 namespace Serverless.Functions.Hosting;
 
@@ -11,7 +10,7 @@ namespace Serverless.Functions.Hosting;
 /// Requests per minute on the API surfaces: per API key for authenticated calls (partitioned by the user the key
 /// belongs to), per client address for anonymous ones, where writes (the public subscribe forms) get a smaller
 /// allowance than reads. Trigger invocations and <c>/</c> are not limited: only the Functions host sends the former.
-/// These run after authentication; before it, <see cref="CredentialGate"/> holds each credential to the same per-key
+/// These run after authentication; before it, Identity's <c>CredentialGate</c> holds each credential to the same per-key
 /// allowance and each address to <see cref="FailedAuthenticationsSetting"/> refused credentials, without a storage call.
 /// A rejection is a 429 with <c>Retry-After</c>, in the surface's own error format.
 /// </summary>
@@ -53,7 +52,6 @@ public static class RateLimits
             options.OnRejected = (rejected, _) => new ValueTask(RejectAsync(rejected.HttpContext, rejected.Lease));
         });
         services.AddRateLimiter(_ => { });
-        services.AddSingleton<CredentialGate>();
         return services;
     }
 
@@ -81,3 +79,9 @@ public static class RateLimits
     public static int Setting(IConfiguration configuration, string name, int fallback) =>
         (int)Settings.PositiveWholeNumber(configuration, name, fallback, int.MaxValue);
 }
+
+/// <summary>
+/// Middleware that must run after routing and before authentication (Identity's credential gate): the pipeline places
+/// every one registered without Hosting knowing the slices that provide them.
+/// </summary>
+public sealed record PreAuthenticationGate(Func<HttpContext, Func<Task>, Task> InvokeAsync);

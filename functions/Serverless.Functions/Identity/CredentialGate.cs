@@ -172,13 +172,3 @@ public sealed class CredentialGate : IDisposable
         public bool Refused { get; set; }
     }
 }
-
-public static class CredentialGateRegistration
-{
-    /// <summary>Before authentication (see <see cref="CustomHandler.UseApiPipeline"/>).</summary>
-    public static IApplicationBuilder UseCredentialGate(this IApplicationBuilder app)
-    {
-        var gate = app.ApplicationServices.GetRequiredService<CredentialGate>();
-        return app.Use((context, next) => gate.InvokeAsync(context, () => next(context)));
-    }
-}

@@ -15,6 +15,8 @@ public static class IdentityRegistration
         SecretBox.AddSecretBox(services);
         services.AddSingleton(sp => BootstrapSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddStartupTask<Bootstrap>();
+        services.AddSingleton<CredentialGate>();
+        services.AddSingleton(sp => new PreAuthenticationGate(sp.GetRequiredService<CredentialGate>().InvokeAsync));
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, BasicAuthentication>(BasicAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
