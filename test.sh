@@ -18,6 +18,11 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(attr passed)))
   failed=$((failed + $(attr failed)))
   skipped=$((skipped + $(attr notExecuted)))
+  # Each failure's message (the quiet console names it only), so that a red CI run says why.
+  awk '/<UnitTestResult / { failed = /outcome="Failed"/; if (failed && match($0, /testName="[^"]*"/)) print "--- " substr($0, RSTART + 10, RLENGTH - 11) }
+       failed && /<Message>/ { shown = 0; inside = 1 }
+       inside && shown < 25 { print; shown++ }
+       /<\/Message>/ { inside = 0 }' "$trx"
 done
 rm -rf "$results"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # the run itself failed (build, crash, timeout)

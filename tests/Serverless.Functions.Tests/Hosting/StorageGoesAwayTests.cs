@@ -46,6 +46,7 @@ public sealed class StorageOutageFixture : ApiFixture
 /// go on while Azurite is stopped for 10 s and started again on the same data. The figures are printed; run with
 /// <c>--logger "console;verbosity=detailed"</c> to see them.
 /// </summary>
+[Collection(Alone.Name)] // loads both cores for a minute: run after the parallel tests, not beside them
 public sealed class StorageGoesAwayTests(StorageOutageFixture api, ITestOutputHelper output) : IClassFixture<StorageOutageFixture>
 {
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);

@@ -38,6 +38,7 @@ public sealed class SetUpOnlyFixture : ApiFixture
 /// flight when the process gets SIGKILL; a new process on the same storage finishes every accepted one. The full run
 /// (docs/resilience.md) is <c>RESILIENCE_OPERATIONS=500</c>; the suite runs 100.
 /// </summary>
+[Collection(Tests.Hosting.Alone.Name)] // loads both cores for a minute: run after the parallel tests, not beside them
 public sealed class WorkerKillTests(SetUpOnlyFixture api, ITestOutputHelper output) : IClassFixture<SetUpOnlyFixture>
 {
     private static readonly int Operations = int.TryParse(Environment.GetEnvironmentVariable("RESILIENCE_OPERATIONS"), out var n) ? n : 100;
