@@ -89,6 +89,8 @@ public sealed class WorkerKillTests(SetUpOnlyFixture api, ITestOutputHelper outp
                         {
                             accepted.Add(m);
                         }
+                        // Traffic, not a flood: unpaced, the senders kept the one Azurite so busy that the test measured it.
+                        await Task.Delay(20);
                     }
                     catch (HttpRequestException)
                     {
@@ -126,7 +128,7 @@ public sealed class WorkerKillTests(SetUpOnlyFixture api, ITestOutputHelper outp
             await Task.Delay(2000);
             await stopSending.CancelAsync();
             await Task.WhenAll(senders);
-            await ApiFixture.EventuallyAsync(() => Task.FromResult(accepted.All(m => received.Any(r => r["m"]!.GetValue<int>() == m))),
+            await ApiFixture.EventuallyAsync(() => Task.FromResult(accepted.ToHashSet().IsSubsetOf(received.Select(r => r["m"]!.GetValue<int>()))),
                 "every accepted webhook message to be delivered", seconds: 120);
 
             var rows = await ExecutionsAsync();
@@ -146,7 +148,7 @@ public sealed class WorkerKillTests(SetUpOnlyFixture api, ITestOutputHelper outp
             var seconds = (lastFinished - restarted).TotalSeconds;
             output.WriteLine($"executions: {Operations} accepted, {done} finished before the kill, {inFlight} had called the upstream; " +
                 $"{rows.Count(r => r.GetString("Status") == OperationStatus.Succeeded)} of {Operations} reached 303 with a result, the last {Math.Max(0, seconds):F1} s after the restart (the new process answered after {serving.TotalSeconds:F1} s); {reran} re-ran their upstream call");
-            output.WriteLine($"webhooks: {accepted.Count} accepted, {accepted.Count(m => delivered.Contains(m))} delivered, {delivered.Count - delivered.Distinct().Count()} delivered twice");
+            output.WriteLine($"webhooks: {accepted.Count} accepted, {accepted.Intersect(delivered).Count()} delivered, {delivered.Count - delivered.Distinct().Count()} delivered twice");
             Assert.InRange(seconds, double.MinValue, 60);
         }
         finally
