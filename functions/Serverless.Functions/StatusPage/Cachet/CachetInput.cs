@@ -78,6 +78,10 @@ public sealed class CachetInput
         {
             throw new ApiException(ApiError.ForStatus(400, "The request body must be a JSON object of fields.") with { Pointer = "body" });
         }
+        if (UnpairedSurrogates.FirstIn(fields) is { } broken)
+        {
+            throw new ApiException(ApiError.InvalidField(broken, $"The {broken} is not valid text."));
+        }
         foreach (var (key, value) in fields.ToList())
         {
             fields.Remove(key);
@@ -117,18 +121,7 @@ public sealed class CachetInput
     public JsonNode? Raw(string key) => values.GetValueOrDefault(key);
 
     /// <summary>The value as text (trimmed, as Cachet trims every input string), or null when absent or not a scalar.</summary>
-    public string? Text(string key)
-    {
-        try
-        {
-            return Raw(key) is JsonValue value ? Scalar(value)?.Trim() : null;
-        }
-        catch (InvalidOperationException)
-        {
-            // Valid JSON can still escape half a UTF-16 pair ("\ud800"), which no string can hold.
-            throw new ApiException(ApiError.InvalidField(key, $"The {key} is not valid text."));
-        }
-    }
+    public string? Text(string key) => Raw(key) is JsonValue value ? Scalar(value)?.Trim() : null;
 
     public static string? Scalar(JsonValue value) => value.GetValueKind() switch
     {
